@@ -1,0 +1,92 @@
+"""`request-bridge`: the command line. Settings come from the environment and a `.env` file."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot import __version__
+from bot.errors import ConfigError
+from bot.logs import configure
+from bot.settings import load_settings
+
+ENVIRONMENT = """\
+environment (also read from ./.env):
+  SLACK_BOT_TOKEN          bot token, xoxb-...                                  (required)
+  SLACK_SIGNING_SECRET     signing secret, for HTTP mode                        (required in HTTP mode)
+  SLACK_APP_TOKEN          app-level token xapp-...; when set, runs in Socket Mode
+  SLACK_API_URL            Web API base URL                    [https://slack.com/api/]
+  CLOUDFLARE_ACCOUNT_ID    32-hex account identifier                            (required)
+  CLOUDFLARE_API_TOKEN     API token with Cloudforce One Write (Bearer), or:
+  CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY   the email + Global API key pair
+  CLOUDFLARE_BASE_URL      v4 API base URL            [https://api.cloudflare.com/client/v4]
+  DATABASE_URL             store location                      [sqlite:///request-bridge.db]
+  PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
+  POLL_INTERVAL_SECONDS    how often each linked request is polled              [30]
+  RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
+  RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
+  MAX_ATTEMPTS             attempts before a reply is reported as failed        [8]
+  HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
+  LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="request-bridge",
+        description="Bridges Slack threads to Cloudflare Cloudforce One request conversations.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"request-bridge {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser(
+        "serve", help="run the bot (HTTP mode on PORT, or Socket Mode when SLACK_APP_TOKEN is set)",
+        description="Run the bot: Slack events, commands and interactivity at POST /slack/events, "
+                    "GET /healthz for health checks, and a poller for every linked request.",
+        epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands.add_parser(
+        "migrate", help="create or upgrade the database at DATABASE_URL, then exit",
+        description="Create or upgrade the store's schema (serve does this too on start).")
+    return parser
+
+
+async def _migrate(url: str) -> None:
+    from bot.store import Store
+
+    store = await Store.open(url)
+    await store.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings(for_serve=args.command == "serve")
+        configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings.sqlalchemy_url))
+            print(f"database ready: {settings.database_url}")
+            return 0
+        from bot.server import serve
+
+        asyncio.run(serve(settings))
+        return 0
+    except ConfigError as exc:
+        print(f"request-bridge: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except OSError as exc:
+        logging.getLogger(__name__).error("cannot start: %s", exc)
+        print(f"request-bridge: cannot start: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The durable Slack inbox: events are stored before Slack gets its ack, then applied in order.
+
+Within a link, events are applied in arrival order and a failing event holds back the ones behind
+it, so the provider sees a thread's replies in the order they were written. Links do not wait on
+each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from bot.errors import BridgeError, RateLimited
+from bot.locks import LinkLocks
+from bot.models import EventKind, EventState, Link, LinkState, SlackEvent
+from bot.outbound import Outbound
+from bot.settings import Settings
+from bot.slack_events import ThreadEvent
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_SECONDS = 3600.0
+
+
+class Inbox:
+    def __init__(self, *, store: Store, outbound: Outbound, locks: LinkLocks, settings: Settings) -> None:
+        self._store = store
+        self._outbound = outbound
+        self._locks = locks
+        self._settings = settings
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        self._drain_lock = asyncio.Lock()
+
+    async def accept(self, event: ThreadEvent, *, event_id: str | None) -> bool:
+        """Store a thread event if it belongs to a linked thread; True if it was new."""
+        link = await self._store.link_for_thread(event.channel, event.thread_ts) if event.thread_ts else None
+        if link is None and event.kind != EventKind.REPLY:
+            link = await self._store.link_of_slack_message(event.channel, event.ts)
+        if link is None:
+            return False
+        return await self._store.enqueue_event(
+            dedup_key=event.dedup_key, event_id=event_id, link_id=link.id, kind=event.kind,
+            slack_ts=event.ts, user_id=event.user, text=event.text)
+
+    def kick(self) -> None:
+        """Apply pending events soon, in the background (after Slack got its ack)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._drain_until_quiet())
+
+    async def _drain_until_quiet(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.drain()
+            except Exception:  # keep the worker alive; the event stays pending and is retried
+                log.exception("inbox drain failed")
+            if not self._again:
+                return
+
+    async def wait_idle(self) -> None:
+        if self._task is not None:
+            await asyncio.shield(self._task)
+
+    async def drain(self) -> int:
+        """Apply every due event; return how many were finished."""
+        async with self._drain_lock:
+            groups = await self._store.pending_events()
+            counts = await asyncio.gather(*(self._drain_link(link_id, events) for link_id, events in groups.items()))
+            return sum(counts)
+
+    async def _drain_link(self, link_id: int, events: list[SlackEvent]) -> int:
+        done = 0
+        async with self._locks(link_id):
+            link = await self._store.link(link_id)
+            for event in events:
+                if link is None or link.state != LinkState.ACTIVE:
+                    await self._store.finish_event(event.seq, state=EventState.DONE, error="link is gone")
+                    continue
+                if event.next_attempt_at > time.time():
+                    break  # the head is waiting out a backoff; the rest keep their order behind it
+                if not await self._apply(event, link):
+                    break
+                done += 1
+        return done
+
+    async def _apply(self, event: SlackEvent, link: Link) -> bool:
+        try:
+            await self._outbound.process(event, link)
+        except BridgeError as exc:
+            if not getattr(exc, "transient", False) or event.attempts + 1 >= self._settings.max_attempts:
+                await self._store.finish_event(event.seq, state=EventState.FAILED, error=str(exc))
+                await self._outbound.give_up(event, link, exc.user_message())
+                return True
+            delay = min(MAX_BACKOFF_SECONDS, self._settings.retry_interval_seconds * 2 ** event.attempts)
+            if isinstance(exc, RateLimited):
+                delay = max(delay, exc.retry_after)
+            await self._store.defer_event(event.seq, next_attempt_at=time.time() + delay, error=str(exc))
+            log.warning("slack event deferred", extra={"link_id": link.id, "seq": event.seq, "kind": event.kind,
+                                                       "attempt": event.attempts + 1, "retry_in": round(delay, 1),
+                                                       "error": str(exc)})
+            return False
+        await self._store.finish_event(event.seq, state=EventState.DONE)
+        return True

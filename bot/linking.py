@@ -1,0 +1,111 @@
+"""`/request link | unlink | list`: what each does, returning the text the person sees."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.errors import BridgeError, InvalidInput, Rejected
+from bot.locks import LinkLocks
+from bot.markup import escape_for_slack
+from bot.models import LinkState
+from bot.poller import Poller
+from bot.providers.base import Provider
+from bot.replies import error_reply
+from bot.slack_gateway import SlackGateway
+from bot.slack_messages import link_metadata, root_text
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Linker:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+                 poller: Poller, locks: LinkLocks) -> None:
+        self._store = store
+        self._providers = providers
+        self._slack = slack
+        self._poller = poller
+        self._locks = locks
+
+    def provider_for(self, name: str | None) -> Provider:
+        if name is None:
+            if len(self._providers) == 1:
+                return next(iter(self._providers.values()))
+            raise InvalidInput("Name the provider: " + ", ".join(f"`{n}`" for n in self._providers))
+        try:
+            return self._providers[name]
+        except KeyError:
+            raise InvalidInput(f"Unknown provider `{name[:40]}`; configured: "
+                               + ", ".join(f"`{n}`" for n in self._providers)) from None
+
+    async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
+        """Post a root message, link its thread to the request, and back-fill the conversation."""
+        provider = self.provider_for(provider_name)
+        request_id = provider.validate_request_id(raw_id)
+        doing = f"Linking {provider.display_name} request `{request_id}`"
+        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
+            where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
+            return f"Request `{request_id}` is already linked in this channel" + (f": {where}" if where else ".")
+        try:
+            info = await provider.get_request(request_id)
+        except BridgeError as exc:
+            return error_reply(exc, doing=doing)
+        link = existing or await self._store.create_link(
+            provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
+            title=info.title, request_status=info.status)
+        try:
+            ts = await self._slack.post(channel=channel, text=root_text(info, provider_name=provider.display_name,
+                                                                         linked_by=user),
+                                        metadata=link_metadata(link_id=link.id, provider=provider.name,
+                                                               request_id=request_id))
+        except Rejected as exc:
+            await self._store.unlink(link.id)
+            hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
+                if "not_in_channel" in str(exc) or "channel_not_found" in str(exc) else ""
+            return error_reply(exc, doing=doing) + hint
+        except BridgeError as exc:
+            await self._store.unlink(link.id)
+            return error_reply(exc, doing=doing)
+        await self._store.activate_link(link.id, ts)
+        log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
+                                  "channel": channel})
+        try:
+            async with self._locks(link.id):
+                result = await self._poller.poll_link(link.id)
+        except BridgeError as exc:
+            return (f"Linked request `{request_id}`. Its earlier messages will follow shortly "
+                    f"({provider.display_name}: {exc}).")
+        return f"Linked request `{request_id}`; {result.posted} earlier message(s) copied into the thread."
+
+    async def unlink(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
+        provider = self.provider_for(provider_name)
+        request_id = provider.validate_request_id(raw_id)
+        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        if link is None:
+            return f"Request `{request_id}` is not linked in this channel."
+        async with self._locks(link.id):
+            await self._store.unlink(link.id)
+        if link.thread_ts:
+            try:
+                await self._slack.post(channel=channel, thread_ts=link.thread_ts,
+                                       text=f"Unlinked by <@{user}>: this thread no longer syncs with the request.")
+            except BridgeError as exc:
+                log.warning("could not announce unlink", extra={"link_id": link.id, "error": str(exc)})
+        log.info("unlinked", extra={"link_id": link.id, "request_id": request_id, "channel": channel})
+        return f"Unlinked request `{request_id}`; its thread no longer syncs."
+
+    async def list(self, *, channel: str) -> str:
+        links = await self._store.links_in_channel(channel)
+        if not links:
+            return "No requests are linked in this channel. Link one with `/request link <request-id>`."
+        lines = []
+        for link in links:
+            where = await self._slack.permalink(channel=channel, ts=link.thread_ts) if link.thread_ts else None
+            title = f" {escape_for_slack(link.title)}" if link.title else ""
+            status = f" · {escape_for_slack(link.request_status)}" if link.request_status else ""
+            thread = f" · <{where}|thread>" if where else ""
+            name = self._providers[link.provider].display_name if link.provider in self._providers else link.provider
+            lines.append(f"• {name} `{link.request_id}`{title}{status}{thread}")
+        return f"Requests linked in this channel ({len(links)}):\n" + "\n".join(lines)

@@ -1,0 +1,48 @@
+"""Numbered schema migrations, applied in order on start-up, each in its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Connection, inspect, select
+
+from bot import schema
+
+log = logging.getLogger(__name__)
+
+
+def _v1_initial(conn: Connection) -> None:
+    for table in (schema.links, schema.messages, schema.slack_events):
+        table.create(conn, checkfirst=True)
+
+
+# Append only: never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
+    (1, _v1_initial),
+]
+
+
+def current_version(conn: Connection) -> int:
+    if not inspect(conn).has_table("schema_version"):
+        return 0
+    found = conn.execute(select(schema.schema_version.c.version).order_by(schema.schema_version.c.version.desc()))
+    row = found.first()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema up to date; return the version reached.
+
+    The caller runs this in one transaction: a crash mid-migration rolls back to the previous version.
+    """
+    schema.schema_version.create(conn, checkfirst=True)
+    version = current_version(conn)
+    for number, step in MIGRATIONS:
+        if number > version:
+            log.info("applying migration", extra={"migration": number})
+            step(conn)
+            conn.execute(schema.schema_version.insert().values(version=number, applied_at=time.time()))
+            version = number
+    return version

@@ -1,0 +1,89 @@
+"""Domain records: the rows of the mapping store as plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class LinkState(StrEnum):
+    LINKING = "linking"
+    ACTIVE = "active"
+    UNLINKED = "unlinked"
+
+
+class Origin(StrEnum):
+    SLACK = "slack"
+    PROVIDER = "provider"
+
+
+class MessageState(StrEnum):
+    PENDING = "pending"  # slack-origin, not created on the provider yet
+    SENT = "sent"  # slack-origin, created on the provider
+    FAILED = "failed"  # slack-origin, refused for good; its author was told
+    POSTING = "posting"  # provider-origin, a Slack post may be in flight
+    POSTED = "posted"  # provider-origin, posted in the thread
+    DELETED = "deleted"
+
+
+class EventKind(StrEnum):
+    REPLY = "reply"
+    EDIT = "edit"
+    DELETE = "delete"
+
+
+class EventState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    provider: str
+    request_id: str
+    channel_id: str
+    thread_ts: str | None
+    state: str
+    title: str | None
+    request_status: str | None
+    created_by: str
+    created_at: float
+    poll_cursor: str | None
+    polls: int
+    last_polled_at: float | None
+
+
+@dataclass(frozen=True)
+class MappedMessage:
+    id: int
+    link_id: int
+    origin: str
+    state: str
+    slack_ts: str | None
+    provider_message_id: str | None
+    slack_user: str | None
+    author: str | None
+    content: str
+    provider_created: str | None
+    attempts: int
+    error: str | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class SlackEvent:
+    seq: int
+    dedup_key: str
+    event_id: str | None
+    link_id: int
+    kind: str
+    slack_ts: str
+    user_id: str | None
+    text: str
+    state: str
+    attempts: int
+    next_attempt_at: float
+    last_error: str | None
+    received_at: float

@@ -1,0 +1,153 @@
+"""Slack -> provider: a reply in a linked thread is created on the request, edited, or deleted.
+
+Every create is written as a pending row first and confirmed after, so a create whose outcome is
+unknown (crash, timeout, 5xx after the write) is looked up on the provider before it is tried again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from bot.errors import NotFound, ProviderError
+from bot.markup import slack_to_text, user_ids_in
+from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
+from bot.providers.base import Provider, ProviderMessage, SupportsDelete, SupportsUpdate
+from bot.replies import error_reply
+from bot.slack_gateway import SlackGateway
+from bot.slack_messages import reply_content
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+# How far back to look for a create whose answer was lost (covers clock skew between us and them).
+RECONCILE_WINDOW_SECONDS = 600
+
+
+def _same_text(a: str, b: str) -> bool:
+    return a.strip() == b.strip()
+
+
+class Outbound:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway) -> None:
+        self._store = store
+        self._providers = providers
+        self._slack = slack
+
+    async def process(self, event: SlackEvent, link: Link) -> None:
+        """Apply one Slack event to the provider. Raises transient errors; handles permanent ones."""
+        provider = self._providers[link.provider]
+        if event.kind == EventKind.REPLY:
+            await self._reply(event, link, provider)
+        elif event.kind == EventKind.EDIT:
+            await self._edit(event, link, provider)
+        elif event.kind == EventKind.DELETE:
+            await self._delete(event, link, provider)
+
+    async def render(self, user_id: str | None, text: str) -> str:
+        """The provider-side text of a Slack message: author name, then readable text."""
+        names = await self._slack.display_names(user_ids_in(text))
+        author = await self._slack.display_name(user_id) if user_id else "Someone"
+        return reply_content(display_name=author, text=slack_to_text(text, users=names))
+
+    async def _reply(self, event: SlackEvent, link: Link, provider: Provider) -> None:
+        existing = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        if existing is None:
+            content = await self.render(event.user_id, event.text)
+            existing = await self._store.insert_slack_message(
+                link_id=link.id, slack_ts=event.slack_ts, slack_user=event.user_id, content=content)
+        if existing.state == MessageState.PENDING:
+            await self.create(existing, link, provider)
+
+    async def create(self, row: MappedMessage, link: Link, provider: Provider) -> None:
+        """Create a pending row's message on the provider, exactly once."""
+        if row.attempts > 0:
+            twin = await self._find_created(row, link, provider)
+            if twin is not None:
+                log.info("adopted a create whose answer was lost", extra={"link_id": link.id, "message_id": twin.id})
+                await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=twin.id)
+                return
+        await self._store.update_message(row.id, attempts=row.attempts + 1)
+        try:
+            created = await provider.create_message(link.request_id, row.content)
+        except ProviderError as exc:
+            if exc.transient:
+                raise
+            await self._store.update_message(row.id, state=MessageState.FAILED, error=str(exc))
+            doing = f"Sending your reply to {provider.display_name}"
+            await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
+            return
+        await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=created.id, error=None)
+
+    async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:
+        since = datetime.fromtimestamp(row.created_at - RECONCILE_WINDOW_SECONDS, UTC)
+        after = since.isoformat().replace("+00:00", "Z")
+        mapped = {m.provider_message_id for m in await self._store.messages_for_link(link.id)}
+        for message in await provider.list_messages(link.request_id, after=after):
+            if message.id not in mapped and _same_text(message.content, row.content):
+                return message
+        return None
+
+    async def _edit(self, event: SlackEvent, link: Link, provider: Provider) -> None:
+        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        if row is None or row.state not in (MessageState.SENT, MessageState.PENDING):
+            return  # never bridged (written before the link), refused earlier, or deleted
+        content = await self.render(row.slack_user or event.user_id, event.text)
+        if _same_text(content, row.content):
+            return
+        if row.state == MessageState.PENDING:
+            await self._store.update_message(row.id, content=content)
+            return
+        if not isinstance(provider, SupportsUpdate):
+            await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
+                                                   "your edit stays in Slack only.")
+            return
+        assert row.provider_message_id is not None
+        try:
+            await provider.update_message(link.request_id, row.provider_message_id, content)
+        except ProviderError as exc:
+            if exc.transient:
+                raise
+            doing = f"Updating your reply on {provider.display_name}"
+            await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
+            return
+        await self._store.update_message(row.id, content=content)
+
+    async def _delete(self, event: SlackEvent, link: Link, provider: Provider) -> None:
+        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        if row is None or row.state == MessageState.DELETED:
+            return
+        if row.state == MessageState.SENT:
+            if not isinstance(provider, SupportsDelete):
+                await self._tell(link, row.slack_user, f"{provider.display_name} cannot delete messages: "
+                                                       "your reply stays on the request.")
+            else:
+                assert row.provider_message_id is not None
+                try:
+                    await provider.delete_message(link.request_id, row.provider_message_id)
+                except NotFound:
+                    pass  # already gone there: the goal is reached
+                except ProviderError as exc:
+                    if exc.transient:
+                        raise
+                    await self._tell(link, row.slack_user, error_reply(exc, doing="Deleting your reply"))
+                    return
+        await self._store.update_message(row.id, state=MessageState.DELETED)
+
+    async def give_up(self, event: SlackEvent, link: Link, error: str) -> None:
+        """After the last attempt: mark the message failed and tell its author once."""
+        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        if row is not None and row.state == MessageState.PENDING:
+            await self._store.update_message(row.id, state=MessageState.FAILED, error=error)
+        hours = (time.time() - event.received_at) / 3600
+        action = {EventKind.REPLY: "Your reply", EventKind.EDIT: "Your edit", EventKind.DELETE: "Your deletion"}
+        await self._tell(link, event.user_id or (row.slack_user if row else None),
+                         f":warning: {action[EventKind(event.kind)]} could not be delivered to request "
+                         f"`{link.request_id}` after {event.attempts + 1} attempts over {hours:.1f} h: {error}. "
+                         "The bridge has stopped trying.")
+
+    async def _tell(self, link: Link, user: str | None, text: str) -> None:
+        if user:
+            await self._slack.ephemeral(channel=link.channel_id, user=user, text=text, thread_ts=link.thread_ts)
+        log.warning("told a person about a failure", extra={"link_id": link.id, "user": user, "text": text})

@@ -1,0 +1,155 @@
+"""Provider -> Slack: each poll posts what the other side wrote, and mirrors their edits and deletions.
+
+A provider message is recorded (`posting`) before its Slack post and confirmed after; a post whose
+outcome is unknown is looked for in the thread (by its metadata) before it is made again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.errors import BridgeError
+from bot.locks import LinkLocks
+from bot.models import Link, MappedMessage, MessageState, Origin
+from bot.providers.base import Provider, ProviderMessage
+from bot.settings import Settings
+from bot.slack_gateway import SlackGateway
+from bot.slack_messages import deleted_text, message_metadata, provider_message_text
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollResult:
+    posted: int = 0
+    edited: int = 0
+    deleted: int = 0
+    adopted: int = 0
+    full: bool = False
+
+
+def later_cursor(current: str | None, candidate: str | None) -> str | None:
+    """The later of two provider timestamps (RFC 3339)."""
+    if candidate is None:
+        return current
+    if current is None:
+        return candidate
+    parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))  # noqa: E731
+    return candidate if parse(candidate) > parse(current) else current
+
+
+class Poller:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+                 locks: LinkLocks, settings: Settings) -> None:
+        self._store = store
+        self._providers = providers
+        self._slack = slack
+        self._locks = locks
+        self._settings = settings
+
+    async def poll_all(self) -> dict[int, PollResult | BridgeError]:
+        """Poll every active link once (a few at a time); one failing link does not stop the others."""
+        links = await self._store.active_links()
+        gate = asyncio.Semaphore(4)
+        results: dict[int, PollResult | BridgeError] = {}
+
+        async def one(link: Link) -> None:
+            async with gate, self._locks(link.id):
+                try:
+                    results[link.id] = await self.poll_link(link.id)
+                except BridgeError as exc:
+                    results[link.id] = exc
+                    log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
+
+        await asyncio.gather(*(one(link) for link in links))
+        return results
+
+    async def poll_link(self, link_id: int) -> PollResult:
+        """Poll one link. The caller holds the link's lock."""
+        link = await self._store.link(link_id)
+        result = PollResult()
+        if link is None or link.thread_ts is None:
+            return result
+        provider = self._providers[link.provider]
+        result.full = link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
+        rows = await self._store.messages_for_link(link.id)
+
+        # Posts a previous poll started but could not confirm go first, to keep the thread in order.
+        for row in rows:
+            if row.origin == Origin.PROVIDER and row.state == MessageState.POSTING:
+                await self._post(row, link, provider)
+                result.posted += 1
+
+        messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
+        by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
+                 if r.provider_message_id}
+        # Our own creates whose answer was lost: recognised by content rather than echoed back.
+        unsure = [r for r in rows if r.origin == Origin.SLACK and r.state == MessageState.PENDING and r.attempts > 0]
+        cursor = link.poll_cursor
+        for message in messages:
+            row = by_id.get(message.id)
+            if row is None:
+                twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
+                if twin is not None:
+                    unsure.remove(twin)
+                    await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    result.adopted += 1
+                else:
+                    row = await self._store.insert_provider_message(
+                        link_id=link.id, provider_message_id=message.id, content=message.content,
+                        author=message.author, provider_created=message.created)
+                    await self._post(row, link, provider)
+                    result.posted += 1
+            elif row.origin == Origin.PROVIDER and row.state == MessageState.POSTED and row.content != message.content:
+                await self._mirror_edit(row, message, link, provider)
+                result.edited += 1
+            cursor = later_cursor(cursor, provider.cursor_of(message))
+
+        if result.full:
+            present = {m.id for m in messages}
+            for row in by_id.values():
+                if row.origin == Origin.PROVIDER and row.provider_message_id not in present \
+                        and row.state in (MessageState.POSTED, MessageState.POSTING):
+                    await self._mirror_delete(row, link, provider)
+                    result.deleted += 1
+        await self._store.record_poll(link.id, cursor=cursor)
+        if result.posted or result.edited or result.deleted or result.adopted:
+            log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
+                                    "deleted": result.deleted, "adopted": result.adopted, "full": result.full})
+        return result
+
+    async def _post(self, row: MappedMessage, link: Link, provider: Provider) -> None:
+        assert link.thread_ts is not None and row.provider_message_id is not None
+        ts = None
+        if row.attempts > 0:
+            # An earlier attempt may have posted before it could record the ts.
+            ts = await self._slack.find_bridged_post(channel=link.channel_id, thread_ts=link.thread_ts,
+                                                     message_id=row.provider_message_id)
+        if ts is None:
+            await self._store.update_message(row.id, attempts=row.attempts + 1)
+            ts = await self._slack.post(
+                channel=link.channel_id, thread_ts=link.thread_ts,
+                text=provider_message_text(author=row.author or "unknown", content=row.content,
+                                           provider_name=provider.display_name),
+                metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
+                                          message_id=row.provider_message_id))
+        await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)
+
+    async def _mirror_edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
+        assert row.slack_ts is not None
+        await self._slack.update(channel=link.channel_id, ts=row.slack_ts,
+                                 text=provider_message_text(author=message.author, content=message.content,
+                                                            provider_name=provider.display_name))
+        await self._store.update_message(row.id, content=message.content, author=message.author)
+
+    async def _mirror_delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
+        if row.state == MessageState.POSTED and row.slack_ts:
+            await self._slack.update(channel=link.channel_id, ts=row.slack_ts,
+                                     text=deleted_text(author=row.author or "unknown",
+                                                       provider_name=provider.display_name))
+        await self._store.update_message(row.id, state=MessageState.DELETED)

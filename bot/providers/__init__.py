@@ -1,0 +1,11 @@
+"""Providers: the outside systems a Slack thread can be linked to, behind one interface."""
+
+from bot.providers.base import (
+    Provider,
+    ProviderMessage,
+    RequestInfo,
+    SupportsDelete,
+    SupportsUpdate,
+)
+
+__all__ = ["Provider", "ProviderMessage", "RequestInfo", "SupportsDelete", "SupportsUpdate"]

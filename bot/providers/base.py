@@ -1,0 +1,65 @@
+"""The provider interface. The Slack side only ever talks to these protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """What the bridge shows about a request."""
+
+    id: str
+    title: str | None = None
+    status: str | None = None
+    readable_id: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ProviderMessage:
+    """One message of a request conversation, in provider-neutral form."""
+
+    id: str
+    author: str
+    content: str
+    created: str | None
+    updated: str | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """Create and list messages of a request. Every provider can do this much."""
+
+    name: str  # as typed in `/request link <name> <id>`
+    display_name: str  # as shown to people
+
+    def validate_request_id(self, raw: str) -> str:
+        """The canonical id, or InvalidInput before any outbound call."""
+        ...
+
+    async def get_request(self, request_id: str) -> RequestInfo: ...
+
+    async def create_message(self, request_id: str, content: str) -> ProviderMessage: ...
+
+    async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
+        """Messages oldest first; with `after` (a cursor from `cursor_of`), at least those newer than it."""
+        ...
+
+    def cursor_of(self, message: ProviderMessage) -> str | None:
+        """The poll cursor that message advances to."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class SupportsUpdate(Protocol):
+    async def update_message(self, request_id: str, message_id: str, content: str) -> ProviderMessage: ...
+
+
+@runtime_checkable
+class SupportsDelete(Protocol):
+    async def delete_message(self, request_id: str, message_id: str) -> None: ...

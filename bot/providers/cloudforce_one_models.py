@@ -1,0 +1,72 @@
+"""pydantic models mirroring Cloudflare's Cloudforce One request/message schemas, field for field.
+
+Unknown fields are kept (extra="allow"): Cloudflare adds fields over time and the bridge must not crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ResponseInfo(_Open):
+    """An entry of `errors` / `messages` in the v4 envelope."""
+
+    code: int
+    message: str
+    documentation_url: str | None = None
+    source: dict[str, Any] | None = None
+
+
+class Envelope(_Open):
+    """The Cloudflare v4 response envelope."""
+
+    success: bool
+    errors: list[ResponseInfo] = Field(default_factory=list)
+    messages: list[ResponseInfo] = Field(default_factory=list)
+    result: Any = None
+
+
+class MessageItem(_Open):
+    """cloudforce-one-requests_request-message-item."""
+
+    id: int
+    author: str
+    content: str
+    is_follow_on_request: bool
+    updated: str
+    created: str | None = None
+
+
+class RequestItem(_Open):
+    """cloudforce-one-requests_request-item (required fields as the spec says; the rest optional)."""
+
+    id: str
+    created: str | None = None
+    updated: str | None = None
+    content: str | None = None
+    priority: str | None = None
+    request: str | None = None
+    summary: str | None = None
+    tlp: str | None = None
+    completed: str | None = None
+    message_tokens: int | None = None
+    readable_id: str | None = None
+    status: str | None = None
+    tokens: int | None = None
+
+
+class MessageListParams(BaseModel):
+    """cloudforce-one-requests_request-message-list (the body of the list call)."""
+
+    page: int
+    per_page: int
+    after: str | None = None
+    before: str | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None

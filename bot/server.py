@@ -1,0 +1,96 @@
+"""The running bot: Bolt app, HTTP endpoints (/slack/events, /healthz), Socket Mode, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+
+from bot.service import Service
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+EVENTS_PATH = "/slack/events"
+
+
+def build_bolt_app(service: Service) -> AsyncApp:
+    """A Bolt app with every listener registered; it persists before it acknowledges."""
+    import handlers  # the Slack surface lives there; bot/ never imports handlers at module level
+
+    settings = service.settings
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = AsyncApp(
+        client=service.slack.client,
+        signing_secret=secret,
+        # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
+        process_before_response=True,
+        request_verification_enabled=not settings.socket_mode,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    handlers.register(app, service)
+    return app
+
+
+def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Application:
+    """aiohttp routes: Slack's events/commands/interactivity endpoint (HTTP mode) and the health check."""
+
+    async def slack_events(request: web.Request) -> web.Response:
+        assert bolt_app is not None
+        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(bolt_response)
+
+    async def healthz(_: web.Request) -> web.Response:
+        try:
+            db_ok = await service.store.ping()
+        except Exception:  # a broken database is exactly what this endpoint reports
+            db_ok = False
+        status = 200 if db_ok else 503
+        return web.json_response({"status": "ok" if db_ok else "degraded", "database": db_ok}, status=status)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    if bolt_app is not None:
+        app.router.add_post(EVENTS_PATH, slack_events)
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def start_http(service: Service, bolt_app: AsyncApp | None, *, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(build_web_app(service, bolt_app), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+async def serve(settings: Settings) -> None:
+    """Run until SIGINT/SIGTERM."""
+    service = await Service.create(settings)
+    bolt_app = build_bolt_app(service)
+    runner = await start_http(service, None if settings.socket_mode else bolt_app, host=settings.host,
+                              port=settings.port)
+    service.start_background()
+    service.inbox.kick()  # events stored before a restart are applied now
+    socket_handler = None
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+        assert settings.slack_app_token is not None
+        socket_handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
+        await socket_handler.connect_async()
+    log.info("request-bridge is up", extra={"mode": "socket" if settings.socket_mode else "http",
+                                            "port": settings.port, "providers": ",".join(service.providers),
+                                            "bot_user_id": service.bot_user_id})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("shutting down")
+    if socket_handler is not None:
+        await socket_handler.close_async()
+    await runner.cleanup()
+    await service.inbox.wait_idle()
+    await service.close()

@@ -1,0 +1,98 @@
+"""The composition root: builds every part of the bridge from settings and wires them together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import httpx
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.errors import BridgeError, ConfigError, Rejected
+from bot.http import build_client
+from bot.inbox import Inbox
+from bot.linking import Linker
+from bot.locks import LinkLocks
+from bot.outbound import Outbound
+from bot.poller import Poller
+from bot.providers.base import Provider
+from bot.providers.cloudforce_one import CloudforceOne, auth_headers
+from bot.settings import Settings
+from bot.slack_gateway import SlackGateway, build_web_client
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> dict[str, Provider]:
+    """Every configured provider, by the name people type."""
+    providers: dict[str, Provider] = {}
+    if settings.cloudflare_account_id:
+        token = settings.cloudflare_api_token.get_secret_value() if settings.cloudflare_api_token else None
+        key = settings.cloudflare_api_key.get_secret_value() if settings.cloudflare_api_key else None
+        client = build_client(base_url=settings.cloudflare_base_url, timeout=settings.http_timeout_seconds,
+                              headers=auth_headers(api_token=token, email=settings.cloudflare_email, api_key=key),
+                              transport=transport)
+        providers[CloudforceOne.name] = CloudforceOne(client, account_id=settings.cloudflare_account_id)
+    return providers
+
+
+@dataclass
+class Service:
+    settings: Settings
+    store: Store
+    providers: Mapping[str, Provider]
+    slack: SlackGateway
+    locks: LinkLocks
+    outbound: Outbound
+    inbox: Inbox
+    poller: Poller
+    linker: Linker
+    bot_user_id: str
+    bot_id: str
+    scheduler: AsyncIOScheduler | None = field(default=None)
+
+    @classmethod
+    async def create(cls, settings: Settings) -> Service:
+        """Open the store (migrating it), check the Slack token, and build the parts."""
+        store = await Store.open(settings.sqlalchemy_url)
+        assert settings.slack_bot_token is not None
+        slack = SlackGateway(build_web_client(token=settings.slack_bot_token.get_secret_value(),
+                                              base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds))
+        try:
+            identity = await slack.auth_test()
+        except Rejected as exc:
+            await store.close()
+            raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({exc})") from None
+        except BridgeError as exc:
+            await store.close()
+            raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
+        providers = build_providers(settings)
+        locks = LinkLocks()
+        outbound = Outbound(store=store, providers=providers, slack=slack)
+        poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings)
+        return cls(
+            settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
+            inbox=Inbox(store=store, outbound=outbound, locks=locks, settings=settings), poller=poller,
+            linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks),
+            bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
+        )
+
+    def start_background(self) -> None:
+        """Start the clock: polls every POLL_INTERVAL_SECONDS, retries of deferred Slack events."""
+        scheduler = AsyncIOScheduler()
+        scheduler.add_job(self.poller.poll_all, "interval", seconds=self.settings.poll_interval_seconds,
+                          id="poll", max_instances=1, coalesce=True, next_run_time=datetime.now())
+        scheduler.add_job(self.inbox.kick, "interval", seconds=self.settings.retry_interval_seconds,
+                          id="inbox", max_instances=1, coalesce=True, next_run_time=datetime.now())
+        scheduler.start()
+        self.scheduler = scheduler
+
+    async def close(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        for provider in self.providers.values():
+            await provider.aclose()
+        await self.store.close()

@@ -1,0 +1,119 @@
+"""Settings from the environment (and a `.env` file), validated once at start-up.
+
+A missing or malformed setting becomes one `ConfigError` line naming it, never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import ConfigError
+
+_ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+class Settings(BaseSettings):
+    """Every knob the operator can turn; names are the upper-cased environment variables."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    database_url: str = "sqlite:///request-bridge.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
+    # Cloudforce One's `after` filter only sees new messages; edits and deletions of older ones need a
+    # full listing, done on every Nth poll of a link.
+    reconcile_every_polls: int = Field(default=10, ge=1)
+    retry_interval_seconds: float = Field(default=15.0, gt=0)
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+
+    cloudflare_account_id: str | None = None
+    cloudflare_api_token: SecretStr | None = None
+    cloudflare_email: str | None = None
+    cloudflare_api_key: SecretStr | None = None
+    cloudflare_base_url: str = "https://api.cloudflare.com/client/v4"
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("cloudflare_account_id")
+    @classmethod
+    def _account_id_is_hex(cls, value: str | None) -> str | None:
+        if value is not None and not _ACCOUNT_ID.match(value):
+            raise ValueError("must be the 32-character hex account identifier from the Cloudflare dashboard")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_url_ends_with_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("cloudflare_base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://api.cloudflare.com/client/v4")
+        return value.rstrip("/")
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """DATABASE_URL with the async driver the store uses."""
+        url = self.database_url
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
+        if url.startswith("sqlite+aiosqlite:///"):
+            return url
+        raise ConfigError(f"DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}; use sqlite:///path.db")
+
+    def missing_for_serve(self) -> list[str]:
+        """Names of the settings `serve` cannot run without."""
+        missing = []
+        if self.slack_bot_token is None:
+            missing.append("SLACK_BOT_TOKEN")
+        if self.slack_signing_secret is None and not self.socket_mode:
+            missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
+        if self.cloudflare_account_id is None:
+            missing.append("CLOUDFLARE_ACCOUNT_ID")
+        if self.cloudflare_api_token is None and (self.cloudflare_email is None or self.cloudflare_api_key is None):
+            missing.append("CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)")
+        return missing
+
+    def secrets(self) -> list[str]:
+        """Every secret value, so the log filter can mask them."""
+        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                  self.cloudflare_api_token, self.cloudflare_api_key]
+        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+
+
+def load_settings(*, for_serve: bool = True, **overrides: object) -> Settings:
+    """Read and validate settings; raise ConfigError with one line naming what is wrong."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "settings"
+            problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
+        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+    if for_serve:
+        missing = settings.missing_for_serve()
+        if missing:
+            raise ConfigError("missing settings: " + ", ".join(missing) + " (see README, 'Configure')")
+    settings.sqlalchemy_url  # noqa: B018 - validates DATABASE_URL now rather than at first use
+    return settings

@@ -1,0 +1,239 @@
+"""The mapping store: links, the Slack ts <-> provider message id map, poll cursors and the Slack inbox.
+
+SQLAlchemy Core over an async driver; the schema is created and migrated on open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot import schema
+from bot.migrations import migrate
+from bot.models import (
+    EventState,
+    Link,
+    LinkState,
+    MappedMessage,
+    MessageState,
+    Origin,
+    SlackEvent,
+)
+
+L = schema.links
+M = schema.messages
+E = schema.slack_events
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    # WAL survives a killed process and lets readers run beside the writer.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Store:
+    """All reads and writes of the bridge's durable state."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        # SQLite has one writer; queueing writers here avoids "database is locked" on lock upgrades.
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, url: str) -> Store:
+        """Connect, then create or migrate the schema."""
+        engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        async with engine.begin() as conn:
+            await conn.run_sync(migrate)
+        return cls(engine)
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    async def ping(self) -> bool:
+        async with self._engine.connect() as conn:
+            return (await conn.execute(select(1))).scalar() == 1
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        async with self._write_lock, self._engine.begin() as conn:
+            yield conn
+
+    async def _fetch(self, stmt: Any) -> list[Any]:
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(stmt)).mappings())
+
+    # links -------------------------------------------------------------------------------------------
+
+    async def create_link(
+        self, *, provider: str, request_id: str, channel_id: str, created_by: str,
+        title: str | None, request_status: str | None,
+    ) -> Link:
+        """Write a link in state `linking`, before its root message is posted."""
+        async with self._write() as conn:
+            result = await conn.execute(L.insert().values(
+                provider=provider, request_id=request_id, channel_id=channel_id, state=LinkState.LINKING,
+                title=title, request_status=request_status, created_by=created_by, created_at=time.time(),
+                polls=0,
+            ))
+            link_id = result.inserted_primary_key[0]  # type: ignore[index]
+        link = await self.link(link_id)
+        assert link is not None
+        return link
+
+    async def activate_link(self, link_id: int, thread_ts: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(thread_ts=thread_ts, state=LinkState.ACTIVE))
+
+    async def unlink(self, link_id: int) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(state=LinkState.UNLINKED))
+
+    async def link(self, link_id: int) -> Link | None:
+        rows = await self._fetch(select(L).where(L.c.id == link_id))
+        return Link(**rows[0]) if rows else None
+
+    async def link_for_thread(self, channel_id: str, thread_ts: str) -> Link | None:
+        """The active link of a Slack thread, if any."""
+        rows = await self._fetch(select(L).where(
+            L.c.channel_id == channel_id, L.c.thread_ts == thread_ts, L.c.state == LinkState.ACTIVE))
+        return Link(**rows[0]) if rows else None
+
+    async def find_link(self, *, channel_id: str, provider: str, request_id: str) -> Link | None:
+        """The active (or half-made) link of a request in a channel."""
+        rows = await self._fetch(select(L).where(
+            L.c.channel_id == channel_id, L.c.provider == provider, L.c.request_id == request_id,
+            L.c.state != LinkState.UNLINKED).order_by(L.c.id))
+        return Link(**rows[0]) if rows else None
+
+    async def links_in_channel(self, channel_id: str) -> list[Link]:
+        rows = await self._fetch(select(L).where(
+            L.c.channel_id == channel_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+        return [Link(**r) for r in rows]
+
+    async def active_links(self) -> list[Link]:
+        rows = await self._fetch(select(L).where(L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+        return [Link(**r) for r in rows]
+
+    async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None) -> None:
+        values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": time.time()}
+        if cursor is not None:
+            values["poll_cursor"] = cursor
+        if request_status is not None:
+            values["request_status"] = request_status
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(**values))
+
+    # messages ----------------------------------------------------------------------------------------
+
+    async def message_by_slack_ts(self, link_id: int, slack_ts: str) -> MappedMessage | None:
+        rows = await self._fetch(select(M).where(M.c.link_id == link_id, M.c.slack_ts == slack_ts))
+        return MappedMessage(**rows[0]) if rows else None
+
+    async def message_by_provider_id(self, link_id: int, provider_message_id: str) -> MappedMessage | None:
+        rows = await self._fetch(select(M).where(
+            M.c.link_id == link_id, M.c.provider_message_id == provider_message_id))
+        return MappedMessage(**rows[0]) if rows else None
+
+    async def messages_for_link(
+        self, link_id: int, *, origin: Origin | None = None, states: Iterable[str] | None = None,
+    ) -> list[MappedMessage]:
+        stmt = select(M).where(M.c.link_id == link_id)
+        if origin is not None:
+            stmt = stmt.where(M.c.origin == origin)
+        if states is not None:
+            stmt = stmt.where(M.c.state.in_(list(states)))
+        rows = await self._fetch(stmt.order_by(M.c.id))
+        return [MappedMessage(**r) for r in rows]
+
+    async def insert_slack_message(
+        self, *, link_id: int, slack_ts: str, slack_user: str | None, content: str,
+    ) -> MappedMessage:
+        """Record a Slack reply as pending before it is sent; an existing row is returned as is."""
+        try:
+            async with self._write() as conn:
+                await conn.execute(M.insert().values(
+                    link_id=link_id, origin=Origin.SLACK, state=MessageState.PENDING, slack_ts=slack_ts,
+                    slack_user=slack_user, content=content, attempts=0, created_at=time.time()))
+        except IntegrityError:
+            pass
+        row = await self.message_by_slack_ts(link_id, slack_ts)
+        assert row is not None
+        return row
+
+    async def insert_provider_message(
+        self, *, link_id: int, provider_message_id: str, content: str, author: str, provider_created: str | None,
+    ) -> MappedMessage:
+        """Record a provider message as `posting` before its Slack post; an existing row is returned."""
+        try:
+            async with self._write() as conn:
+                await conn.execute(M.insert().values(
+                    link_id=link_id, origin=Origin.PROVIDER, state=MessageState.POSTING,
+                    provider_message_id=provider_message_id, content=content, author=author,
+                    provider_created=provider_created, attempts=0, created_at=time.time()))
+        except IntegrityError:
+            pass
+        row = await self.message_by_provider_id(link_id, provider_message_id)
+        assert row is not None
+        return row
+
+    async def link_of_slack_message(self, channel_id: str, slack_ts: str) -> Link | None:
+        """The active link whose map holds this Slack message (for deletions that lack thread_ts)."""
+        rows = await self._fetch(select(L).join(M, M.c.link_id == L.c.id).where(
+            L.c.channel_id == channel_id, M.c.slack_ts == slack_ts, L.c.state == LinkState.ACTIVE))
+        return Link(**rows[0]) if rows else None
+
+    async def update_message(self, message_id: int, **values: Any) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(M).where(M.c.id == message_id).values(**values))
+
+    async def count_messages(self) -> int:
+        rows = await self._fetch(select(func.count()).select_from(M))
+        return int(next(iter(rows[0].values())))
+
+    # Slack inbox -------------------------------------------------------------------------------------
+
+    async def enqueue_event(
+        self, *, dedup_key: str, event_id: str | None, link_id: int, kind: str, slack_ts: str,
+        user_id: str | None, text: str,
+    ) -> bool:
+        """Store a Slack event durably; False if the same event was stored before (a retry or repeat)."""
+        try:
+            async with self._write() as conn:
+                await conn.execute(E.insert().values(
+                    dedup_key=dedup_key, event_id=event_id, link_id=link_id, kind=kind, slack_ts=slack_ts,
+                    user_id=user_id, text=text, state=EventState.PENDING, attempts=0, next_attempt_at=0.0,
+                    received_at=time.time()))
+        except IntegrityError:
+            return False
+        return True
+
+    async def pending_events(self) -> dict[int, list[SlackEvent]]:
+        """Pending inbox events grouped by link, each group in the order the events arrived."""
+        rows = await self._fetch(select(E).where(E.c.state == EventState.PENDING).order_by(E.c.seq))
+        grouped: dict[int, list[SlackEvent]] = {}
+        for row in rows:
+            grouped.setdefault(row["link_id"], []).append(SlackEvent(**row))
+        return grouped
+
+    async def finish_event(self, seq: int, *, state: EventState, error: str | None = None) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(E).where(E.c.seq == seq).values(state=state, last_error=error))
+
+    async def defer_event(self, seq: int, *, next_attempt_at: float, error: str) -> None:
+        async with self._write() as conn:
+            await conn.execute(update(E).where(E.c.seq == seq).values(
+                attempts=E.c.attempts + 1, next_attempt_at=next_attempt_at, last_error=error))

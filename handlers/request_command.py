@@ -1,0 +1,62 @@
+"""`/request`: acknowledged within Slack's 3 seconds; linking and listing run after the ack."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+
+from bot.commands import Action, Command, help_reply, parse
+from bot.errors import BridgeError, InvalidInput
+from bot.replies import error_reply
+
+if TYPE_CHECKING:
+    from bot.service import Service
+
+log = logging.getLogger(__name__)
+COMMAND = "/request"
+
+
+def register(app: AsyncApp, service: Service) -> None:
+    def refusal(command: Command) -> str | None:
+        """Why the command is refused before any outbound call, if it is."""
+        if command.action == Action.HELP:
+            return help_reply(command)
+        if command.argument is not None:
+            try:
+                service.linker.provider_for(None).validate_request_id(command.argument)
+            except InvalidInput as exc:
+                return error_reply(exc, doing="")
+        return None
+
+    async def acknowledge(ack: AsyncAck, command: dict[str, Any]) -> None:
+        parsed = parse(command.get("text", ""))
+        refused = refusal(parsed)
+        if refused is not None:
+            await ack(response_type="ephemeral", text=refused)
+        elif parsed.action == Action.LINK:
+            await ack(response_type="ephemeral", text=f"Linking request `{parsed.argument}`…")
+        else:
+            await ack()
+
+    async def run(command: dict[str, Any], respond: AsyncRespond) -> None:
+        parsed = parse(command.get("text", ""))
+        if refusal(parsed) is not None:
+            return
+        channel, user = command["channel_id"], command["user_id"]
+        try:
+            if parsed.action == Action.LINK:
+                text = await service.linker.link(channel=channel, user=user, raw_id=str(parsed.argument))
+            elif parsed.action == Action.UNLINK:
+                text = await service.linker.unlink(channel=channel, user=user, raw_id=str(parsed.argument))
+            else:
+                text = await service.linker.list(channel=channel)
+        except BridgeError as exc:
+            text = error_reply(exc, doing=f"`{COMMAND} {parsed.action}`")
+        except Exception:
+            log.exception("slash command failed", extra={"action": parsed.action})
+            text = ":warning: Something went wrong on our side; the error is in the bot's log."
+        await respond(response_type="ephemeral", replace_original=False, text=text)
+
+    app.command(COMMAND)(ack=acknowledge, lazy=[run])

@@ -1,0 +1,50 @@
+"""Shared fixtures: the loopback fakes and the running bot."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.cloudforce_one import FakeCloudforceOne
+from tests.fakes.server import ServerThread
+from tests.fakes.slack import FakeSlack
+from tests.harness import RunningBot, bot_settings
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack()
+    with ServerThread(fake.app) as server:
+        fake.bind(server.url)
+        fake.add_user("U111", name="alice", display_name="Alice", real_name="Alice Liddell")
+        fake.add_user("U222", name="bob", display_name="", real_name="Bob Builder")
+        yield fake
+
+
+@pytest.fixture
+def cf() -> Iterator[FakeCloudforceOne]:
+    fake = FakeCloudforceOne()
+    with ServerThread(fake.app) as server:
+        fake.bind(server.url)
+        yield fake
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "bridge.db"
+
+
+@pytest.fixture
+def bot(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
+    running = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                      cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path))
+    yield running
+    running.stop()
+
+
+def restart(bot: RunningBot) -> RunningBot:
+    """Stop the bot and start a new one on the same settings and database."""
+    bot.stop()
+    return RunningBot(bot.settings)
