@@ -52,8 +52,11 @@ class Poller:
         self._locks = locks
         self._settings = settings
 
-    async def poll_all(self) -> dict[int, PollResult | BridgeError]:
-        """Poll every active link once (a few at a time); one failing link does not stop the others."""
+    async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
+        """Poll every active link once (a few at a time); one failing link does not stop the others.
+
+        `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
+        """
         links = await self._store.active_links()
         gate = asyncio.Semaphore(4)
         results: dict[int, PollResult | BridgeError] = {}
@@ -61,7 +64,7 @@ class Poller:
         async def one(link: Link) -> None:
             async with gate, self._locks(link.id):
                 try:
-                    results[link.id] = await self.poll_link(link.id)
+                    results[link.id] = await self.poll_link(link.id, full=full)
                 except BridgeError as exc:
                     results[link.id] = exc
                     log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
@@ -69,14 +72,14 @@ class Poller:
         await asyncio.gather(*(one(link) for link in links))
         return results
 
-    async def poll_link(self, link_id: int) -> PollResult:
+    async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
         """Poll one link. The caller holds the link's lock."""
         link = await self._store.link(link_id)
         result = PollResult()
         if link is None or link.thread_ts is None:
             return result
         provider = self._providers[link.provider]
-        result.full = link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
+        result.full = full or link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
         rows = await self._store.messages_for_link(link.id)
 
         # Posts a previous poll started but could not confirm go first, to keep the thread in order.

@@ -87,9 +87,9 @@ class RunningBot:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return self.thread.run(coro, timeout)
 
-    def poll(self) -> dict[int, Any]:
+    def poll(self, *, full: bool = False) -> dict[int, Any]:
         """One scheduler tick of the poller, run to completion."""
-        return self.run(self.service.poller.poll_all())
+        return self.run(self.service.poller.poll_all(full=full))
 
     def drain(self) -> int:
         """Apply every due Slack event now and wait for background work to finish."""

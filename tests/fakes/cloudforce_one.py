@@ -4,7 +4,7 @@ Follows the 2026-07-27 OpenAPI extract (path params account_id, request_id, mess
 standard v4 envelope from Cloudflare's common.yaml: errors are an array of {code, message} even
 though the per-API failure schema declares an object (a known spec quirk).
 
-Error codes below 7000 that are not Cloudflare's are this fake's own choice; the spec fixes only
+Error codes 1001-1500 are this fake's own choice (named constants below); the spec fixes only
 ``minimum: 1000``. Tests read state from their own thread while aiohttp serves from a loop thread,
 so all state sits behind one lock.
 """
@@ -96,12 +96,21 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+RFC3339 = re.compile(r"(\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})")
+
+
 def parse_time(value: str) -> datetime:
-    """Parse an RFC 3339 timestamp; an offset is required, as RFC 3339 requires."""
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError("missing UTC offset")
-    return parsed
+    """Parse a strict RFC 3339 date-time (offset required).
+
+    datetime.fromisoformat alone is too lenient: it takes the spec's own malformed example
+    "2022-01-01T00:00:Z", which a real server would reject.
+    """
+    match = RFC3339.fullmatch(value)
+    if match is None:
+        raise ValueError(f"not an RFC 3339 date-time: {value!r}")
+    base, fraction, offset = match.groups()
+    micros = (fraction or "").ljust(6, "0")[:6]  # finer than microseconds is truncated
+    return datetime.fromisoformat(f"{base}.{micros}{'+00:00' if offset in 'Zz' else offset}")
 
 
 def envelope(result: Any = None, *, with_result: bool = True) -> dict[str, Any]:
@@ -118,7 +127,7 @@ def failure(status: int, code: int, message: str, headers: dict[str, str] | None
     return web.json_response(body, status=status, headers=headers)
 
 
-Handler = Callable[[dict[str, Any]], tuple[int, dict[str, Any]]]
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CALL = web.RequestKey("call", dict)  # the recorded call, so handlers can mark it injected
 
 
@@ -186,7 +195,7 @@ class FakeCloudforceOne:
     async def _record_middleware(
         self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
     ) -> web.StreamResponse:
-        text = await request.text()
+        text = (await request.read()).decode("utf-8", errors="replace")
         try:
             body: Any = json.loads(text) if text else None
         except ValueError:
@@ -259,12 +268,11 @@ class FakeCloudforceOne:
             body: dict[str, Any] = {}
             if request.method in ("POST", "PUT"):
                 body = _json_object(request[CALL]["body"])
-            ctx = {"author": author, "request_id": request_id, "body": body}
+            ctx: dict[str, Any] = {"author": author, "request_id": request_id, "body": body}
             if message_id is not None:
                 ctx["message_id"] = int(message_id)
             with self._lock:
-                status, payload = handler(ctx)
-            return web.json_response(payload, status=status)
+                return web.json_response(handler(ctx))
         except _ApiError as err:
             return failure(err.status, err.code, err.message)
 
@@ -284,7 +292,7 @@ class FakeCloudforceOne:
 
     # ------------------------------------------------------------ operations (lock held)
 
-    def _list_requests(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _list_requests(self, ctx: dict[str, Any]) -> dict[str, Any]:
         body = ctx["body"]
         page, per_page = _paging(body)
         items = list(self._requests.values())
@@ -303,13 +311,15 @@ class FakeCloudforceOne:
             raise _ApiError(
                 400, CODE_INVALID_FIELD, f"sort_by: must be one of {', '.join(REQUEST_SORT_FIELDS)}"
             )
-        # Unset values (e.g. `completed`) sort last; ties keep creation order.
-        items.sort(key=lambda r: (r[sort_by] is None, r[sort_by] or "", r["created"]), reverse=reverse)
+        # Unset values (e.g. `completed` of open requests) go last in either order.
+        present = [r for r in items if r[sort_by] is not None]
+        present.sort(key=lambda r: (r[sort_by], r["created"]), reverse=reverse)
+        items = present + [r for r in items if r[sort_by] is None]
         start = (page - 1) * per_page
         listed = [_request_list_item(r) for r in items[start : start + per_page]]
-        return 200, envelope(listed)
+        return envelope(listed)
 
-    def _create_request(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _create_request(self, ctx: dict[str, Any]) -> dict[str, Any]:
         body = ctx["body"]
         for field in ("content", "priority", "request_type", "summary", "tlp"):
             if field in body and not isinstance(body[field], str):
@@ -328,12 +338,12 @@ class FakeCloudforceOne:
             readable_id=None,
             created=None,
         )
-        return 200, envelope(_request_item(self._requests[request_id]))
+        return envelope(_request_item(self._requests[request_id]))
 
-    def _get_request(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        return 200, envelope(_request_item(self._request(ctx["request_id"])))
+    def _get_request(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        return envelope(_request_item(self._request(ctx["request_id"])))
 
-    def _list_messages(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _list_messages(self, ctx: dict[str, Any]) -> dict[str, Any]:
         body = ctx["body"]
         self._request(ctx["request_id"])
         page, per_page = _paging(body)
@@ -351,28 +361,28 @@ class FakeCloudforceOne:
         items.sort(key=lambda m: (m[sort_by], m["id"]), reverse=_sort_order(body))
         start = (page - 1) * per_page
         # No result_info: the spec defines none, so callers page until fewer than per_page return.
-        return 200, envelope([_wire_message(m) for m in items[start : start + per_page]])
+        return envelope([_wire_message(m) for m in items[start : start + per_page]])
 
-    def _create_message(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _create_message(self, ctx: dict[str, Any]) -> dict[str, Any]:
         self._request(ctx["request_id"])
         content = _content(ctx["body"])
         message = self._new_message(
             ctx["request_id"], author=ctx["author"], content=content or "", created=None
         )
-        return 200, envelope(_wire_message(message))
+        return envelope(_wire_message(message))
 
-    def _update_message(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _update_message(self, ctx: dict[str, Any]) -> dict[str, Any]:
         message = self._message(ctx["request_id"], ctx["message_id"])
         content = _content(ctx["body"])
         if content is not None:  # content is optional in request-message-edit
             message["content"] = content
-        message["updated"] = self.clock()
-        return 200, envelope(_wire_message(message))
+        message["updated"] = self._now()
+        return envelope(_wire_message(message))
 
-    def _delete_message(self, ctx: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def _delete_message(self, ctx: dict[str, Any]) -> dict[str, Any]:
         self._message(ctx["request_id"], ctx["message_id"])
         del self._messages[ctx["request_id"]][ctx["message_id"]]
-        return 200, envelope(with_result=False)
+        return envelope(with_result=False)
 
     def _request(self, request_id: str) -> dict[str, Any]:
         found = self._requests.get(request_id)
@@ -387,11 +397,15 @@ class FakeCloudforceOne:
             raise _ApiError(404, CODE_MESSAGE_NOT_FOUND, f"Message {message_id} not found")
         return found
 
+    def _now(self) -> datetime:
+        """The overridable clock; a naive datetime is taken as UTC."""
+        return _utc(self.clock())
+
     def _new_request(self, *, request_id: str | None, created: datetime | str | None, **fields: Any) -> str:
         request_id = request_id or str(uuid.uuid4())
         if request_id in self._requests:
             raise ValueError(f"request {request_id} exists")
-        now = _as_time(created) or self.clock()
+        now = _as_time(created) or self._now()
         readable_id = fields.pop("readable_id") or f"RFI-{now.year}-{self._next_readable:06d}"
         self._next_readable += 1
         self._requests[request_id] = {
@@ -419,11 +433,11 @@ class FakeCloudforceOne:
     ) -> dict[str, Any]:
         stamp = _as_time(created)
         if stamp is None:
-            stamp = self.clock()
+            stamp = self._now()
             taken = {m["created"] for m in self._messages[request_id].values()}
             while stamp in taken:  # back-to-back messages must not share `created`
                 stamp += timedelta(microseconds=1)
-        message = {
+        message: dict[str, Any] = {
             "id": self._next_message_id,
             "author": author,
             "content": content,
@@ -495,7 +509,7 @@ class FakeCloudforceOne:
         with self._lock:
             message = self._messages[request_id][message_id]
             message["content"] = content
-            message["updated"] = self.clock()
+            message["updated"] = self._now()
 
     def delete_message(self, request_id: str, message_id: int) -> None:
         with self._lock:
@@ -513,7 +527,7 @@ class FakeCloudforceOne:
         with self._lock:
             found = self._requests[request_id]
             found["status"] = status
-            found["updated"] = self.clock()
+            found["updated"] = self._now()
             if status == "completed":
                 found["completed"] = found["updated"]
 
@@ -643,9 +657,13 @@ def _content(body: dict[str, Any]) -> str | None:
 
 
 def _as_time(value: datetime | str | None) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return parse_time(value)
+    if value is None:
+        return None
+    return _utc(value) if isinstance(value, datetime) else parse_time(value)
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _wire_message(message: dict[str, Any]) -> dict[str, Any]:

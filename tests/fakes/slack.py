@@ -173,7 +173,12 @@ class FakeSlack:
     ) -> None:
         with self._lock:
             self._state.calls.append(
-                {"method": name, "params": params, "headers": dict(request.headers), "injected": injected}
+                {
+                    "method": name,
+                    "params": copy.deepcopy(params),
+                    "headers": dict(request.headers),
+                    "injected": injected,
+                }
             )
 
     def _take_fault(self, name: str) -> _Fault | None:

@@ -1,0 +1,129 @@
+"""Slack -> Cloudforce One: replies in a linked thread become messages on the request."""
+
+from __future__ import annotations
+
+from tests import events
+from tests.fakes.cloudforce_one import FakeCloudforceOne
+from tests.fakes.slack import FakeSlack
+from tests.harness import RunningBot, wait_for
+from tests.helpers import CHANNEL, created_contents, link_request
+
+
+def test_a_reply_becomes_a_message_with_its_author_and_readable_text(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    text = "Hi <@U222>, see <https://example.com/x?a=1&amp;b=2|the report> &amp; <#C999|ops> &lt;3"
+    assert bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", text=text),
+                          event_id="Ev1").status_code == 200
+    wait_for(lambda: created_contents(cf, request_id), what="the create")
+    assert created_contents(cf, request_id) == [
+        "Alice (via Slack): Hi @Bob Builder, see the report (https://example.com/x?a=1&b=2) & #ops <3"]
+    create = cf.calls_matching("POST", "/message/new")[0]
+    assert create["headers"]["Authorization"] == "Bearer cf-test-token"
+
+
+def test_a_reply_also_sent_to_the_channel_is_bridged(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000200", text="broadcast",
+                                broadcast=True), event_id="Ev1")
+    wait_for(lambda: created_contents(cf, request_id) == ["Alice (via Slack): broadcast"], what="the create")
+
+
+def test_messages_outside_linked_threads_and_bot_posts_are_ignored(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.clear_calls()
+    unlinked = events.reply(channel=CHANNEL, thread_ts="1700000000.000999", ts="1800000000.000300", text="elsewhere")
+    top_level = {**events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000400", text="top")}
+    del top_level["thread_ts"]
+    other_bot = {**events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000500", text="beep"),
+                 "bot_id": "B999"}
+    own = {**events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000600", text="me", user="UBOT"),
+           "bot_id": "BBOT"}
+    for n, event in enumerate((unlinked, top_level, other_bot, own)):
+        assert bot.post_event(event, event_id=f"Ev{n}").status_code == 200
+    assert bot.pending_events() == 0
+    bot.drain()
+    assert cf.calls_matching("POST", "/message/new") == []
+
+
+def test_a_slack_retry_of_the_same_event_creates_one_message(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    event = events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000700", text="once")
+    for retry in (None, 1, 2, 3):
+        assert bot.post_event(event, event_id="EvSame", retry_num=retry).status_code == 200
+    # the same message delivered under another event id (e.g. also as a broadcast) is still one message
+    bot.post_event(event, event_id="EvOther")
+    bot.drain()
+    wait_for(lambda: created_contents(cf, request_id), what="the create")
+    bot.drain()
+    assert created_contents(cf, request_id) == ["Alice (via Slack): once"]
+
+
+def test_replies_arrive_in_the_order_they_were_written(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.fail_next("create_message", "503")  # the first one is held back; the rest must wait behind it
+    for n in range(6):
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=f"18000000{n:02d}.000100", text=f"m{n}"),
+                       event_id=f"Ev{n}")
+    wait_for(lambda: bot.drain() is not None and len(created_contents(cf, request_id)) == 6, what="all six")
+    assert created_contents(cf, request_id) == [f"Alice (via Slack): m{n}" for n in range(6)]
+
+
+def test_a_write_that_failed_after_it_was_applied_is_not_sent_twice(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.fail_next("create_message", "apply_then_500")
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000800", text="exactly once"),
+                   event_id="Ev1")
+    wait_for(lambda: bot.drain() is not None and bot.pending_events() == 0, what="the event to settle")
+    assert created_contents(cf, request_id) == ["Alice (via Slack): exactly once"]
+    assert len(cf.calls_matching("POST", "/message/new")) == 1
+    row = bot.run(bot.service.store.message_by_slack_ts(1, "1800000000.000800"))
+    assert row is not None and row.state == "sent" and row.provider_message_id == str(cf.messages(request_id)[0]["id"])
+
+
+def test_rate_limits_and_outages_are_waited_out(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.fail_next("create_message", "429", retry_after=1)
+    cf.fail_next("create_message", "reset")
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000900", text="patient"),
+                   event_id="Ev1")
+    wait_for(lambda: bot.drain() is not None and created_contents(cf, request_id), timeout=15, what="delivery")
+    bot.drain()
+    assert created_contents(cf, request_id) == ["Alice (via Slack): patient"]
+    assert slack.ephemerals == []
+
+
+def test_a_refused_reply_is_reported_to_its_author_once(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.remove_request(request_id)  # deleted in Cloudflare's console: creates now answer 404
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001000", text="lost?"),
+                   event_id="Ev1")
+    wait_for(lambda: slack.ephemerals, what="the ephemeral")
+    bot.drain()
+    assert len(slack.ephemerals) == 1
+    note = slack.ephemerals[0]
+    assert note["user"] == "U111" and note["channel"] == CHANNEL and note["thread_ts"] == thread
+    assert "Sending your reply to Cloudforce One failed" in note["text"]
+    assert bot.pending_events() == 0
+    assert created_contents(cf, request_id) == []
+
+
+def test_a_reply_that_never_gets_through_is_reported_after_the_last_attempt(
+        slack: FakeSlack, cf: FakeCloudforceOne, db_path) -> None:
+    from tests.harness import bot_settings
+
+    bot = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                  cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path, max_attempts=2))
+    try:
+        request_id, thread = link_request(bot, slack, cf)
+        cf.fail_next("create_message", "503", count=100)
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001100", text="doomed"),
+                       event_id="Ev1")
+        wait_for(lambda: bot.drain() is not None and slack.ephemerals, timeout=20, what="the give-up note")
+        assert "could not be delivered" in slack.ephemerals[0]["text"] and "after 2 attempts" in slack.ephemerals[0]["text"]
+        assert bot.pending_events() == 0
+    finally:
+        bot.stop()
