@@ -83,6 +83,7 @@ class RunningBot:
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
         self.http = httpx.Client(base_url=self.url, timeout=10)
+        self._stopped = False
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return self.thread.run(coro, timeout)
@@ -124,6 +125,10 @@ class RunningBot:
         return self.http.post("/slack/events", content=body, headers=headers)
 
     def stop(self) -> None:
+        """Shut down as `serve` does on SIGTERM; a second call does nothing."""
+        if self._stopped:
+            return
+        self._stopped = True
         self.http.close()
         self.run(self.service.inbox.wait_idle())
         self.run(self._runner.cleanup())

@@ -31,3 +31,8 @@ def thread_texts(slack: FakeSlack, thread_ts: str, channel: str = CHANNEL) -> li
 
 def created_contents(cf: FakeCloudforceOne, request_id: str) -> list[str]:
     return [m["content"] for m in cf.messages(request_id)]
+
+
+def provider_calls(cf: FakeCloudforceOne, method: str, fragment: str) -> list[dict[str, Any]]:
+    """Calls of `method` whose path contains `fragment` (injected failures included)."""
+    return [c for c in cf.calls if c["method"] == method and fragment in c["path"]]

@@ -6,7 +6,7 @@ from tests import events
 from tests.fakes.cloudforce_one import FakeCloudforceOne
 from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
-from tests.helpers import CHANNEL, created_contents, link_request
+from tests.helpers import CHANNEL, created_contents, link_request, provider_calls
 
 TS = "1800000000.000100"
 
@@ -41,7 +41,7 @@ def test_changes_that_are_not_edits_are_ignored(bot: RunningBot, slack: FakeSlac
     for n, event in enumerate((unfurl, same_text, bookkeeping, own_update)):
         assert bot.post_event(event, event_id=f"EvX{n}").status_code == 200
     bot.drain()
-    assert cf.calls_matching("PUT", "/message/") == []
+    assert provider_calls(cf, "PUT", "/message/") == []
 
 
 def test_a_deletion_deletes_the_message(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
@@ -68,7 +68,7 @@ def test_deleting_a_bot_post_in_slack_does_not_delete_the_analysts_message(
     bot.post_event(events.delete(channel=CHANNEL, ts=row.slack_ts, thread_ts=thread, user="UBOT", bot_id="BBOT"),
                    event_id="Ev3")
     bot.drain()
-    assert cf.calls_matching("DELETE", "/message/") == []
+    assert provider_calls(cf, "DELETE", "/message/") == []
     assert created_contents(cf, request_id) == ["analyst says"]
 
 

@@ -108,7 +108,8 @@ def test_a_refused_reply_is_reported_to_its_author_once(bot: RunningBot, slack: 
     assert note["user"] == "U111" and note["channel"] == CHANNEL and note["thread_ts"] == thread
     assert "Sending your reply to Cloudforce One failed" in note["text"]
     assert bot.pending_events() == 0
-    assert created_contents(cf, request_id) == []
+    assert len(cf.calls_matching("POST", "/message/new")) == 1  # refused for good: not retried
+    assert "does not exist" in note["text"]
 
 
 def test_a_reply_that_never_gets_through_is_reported_after_the_last_attempt(

@@ -521,6 +521,12 @@ class FakeCloudforceOne:
             items = sorted(self._messages[request_id].values(), key=lambda m: (m["created"], m["id"]))
             return [_wire_message(m) for m in items]
 
+    def remove_request(self, request_id: str) -> None:
+        """The request is deleted in Cloudflare's console: every call on it now answers 404."""
+        with self._lock:
+            del self._requests[request_id]
+            self._messages.pop(request_id, None)
+
     def set_status(self, request_id: str, status: str) -> None:
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
@@ -554,6 +560,11 @@ class FakeCloudforceOne:
             raise ValueError(f"unknown fault kind {kind!r}")
         with self._lock:
             self._faults.append(_Fault(op, kind, count, retry_after, delay))
+
+    def clear_faults(self) -> None:
+        """Drop every fault not yet served (the outage is over)."""
+        with self._lock:
+            self._faults.clear()
 
     @property
     def fault_count(self) -> int:

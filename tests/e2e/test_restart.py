@@ -1,0 +1,105 @@
+"""A restart loses nothing and doubles nothing: the store is the bridge's memory."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests import events
+from tests.conftest import restart
+from tests.fakes.cloudforce_one import FakeCloudforceOne
+from tests.fakes.slack import FakeSlack
+from tests.harness import RunningBot, wait_for
+from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
+
+
+def test_after_a_restart_nothing_is_posted_twice_and_the_sync_goes_on(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.add_message(request_id, content="analyst 1")
+    bot.poll()
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", text="slack 1"),
+                   event_id="Ev1")
+    wait_for(lambda: len(created_contents(cf, request_id)) == 2, what="the create")
+
+    bot = restart(bot)
+    try:
+        bot.poll(full=True)
+        bot.poll()
+        # the same Slack event delivered again after the restart (a late Slack retry)
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", text="slack 1"),
+                       event_id="Ev1", retry_num=3)
+        cf.add_message(request_id, content="analyst 2")
+        bot.poll()
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000200", text="slack 2"),
+                       event_id="Ev2")
+        wait_for(lambda: len(created_contents(cf, request_id)) == 4, what="the second create")
+        bot.drain()
+        assert created_contents(cf, request_id) == ["analyst 1", "Alice (via Slack): slack 1", "analyst 2",
+                                                    "Alice (via Slack): slack 2"]
+        assert [t.rsplit("\n", 1)[1] for t in thread_texts(slack, thread)] == ["analyst 1", "analyst 2"]
+    finally:
+        bot.stop()
+
+
+def test_an_event_stored_before_a_restart_is_delivered_after_it(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.fail_next("create_message", "503", count=100)  # Cloudflare is down while the reply arrives
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000300", text="kept"),
+                   event_id="Ev1")
+    wait_for(lambda: cf.calls_matching("POST", "/message/new"), what="a first attempt")
+    assert bot.pending_events() == 1
+    cf.clear_faults()
+
+    bot = restart(bot)
+    try:
+        wait_for(lambda: bot.drain() is not None and created_contents(cf, request_id), timeout=15, what="delivery")
+        assert created_contents(cf, request_id) == ["Alice (via Slack): kept"]
+        assert bot.pending_events() == 0
+    finally:
+        bot.stop()
+
+
+def test_a_post_made_just_before_a_crash_is_found_in_the_thread_not_posted_again(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne, db_path) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    cf.add_message(request_id, content="posted, then the process died")
+    bot.poll()
+    bot.stop()
+    # The crash window: Slack has the post, the store never learnt its ts.
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE messages SET state='posting', slack_ts=NULL, attempts=1 WHERE origin='provider'")
+
+    bot = RunningBot(bot.settings)
+    try:
+        bot.poll()
+        assert len(thread_texts(slack, thread)) == 1
+        replies = slack.calls_to("conversations.replies")
+        assert replies and replies[-1]["include_all_metadata"] in (True, "true", "1")
+        row = bot.run(bot.service.store.messages_for_link(1))[0]
+        assert row.state == "posted" and row.slack_ts == slack.thread(CHANNEL, thread)[1]["ts"]
+    finally:
+        bot.stop()
+
+
+def test_a_create_made_just_before_a_crash_is_found_on_the_provider_not_sent_again(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne, db_path) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000400", text="crash window"),
+                   event_id="Ev1")
+    wait_for(lambda: bot.pending_events() == 0 and created_contents(cf, request_id), what="the create")
+    bot.stop()
+    # The crash window: Cloudflare created it, the store never learnt its id, the event is still pending.
+    with sqlite3.connect(db_path) as db:
+        db.execute("UPDATE messages SET state='pending', provider_message_id=NULL WHERE origin='slack'")
+        db.execute("UPDATE slack_events SET state='pending'")
+
+    bot = RunningBot(bot.settings)
+    try:
+        bot.poll(full=True)  # the poll must not echo it...
+        bot.drain()  # ...and the retried event must not create it again
+        assert thread_texts(slack, thread) == []
+        assert created_contents(cf, request_id) == ["Alice (via Slack): crash window"]
+        assert len(cf.calls_matching("POST", "/message/new")) == 1
+    finally:
+        bot.stop()
