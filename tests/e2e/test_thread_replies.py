@@ -61,13 +61,15 @@ def test_a_slack_retry_of_the_same_event_creates_one_message(
     assert created_contents(cf, request_id) == ["Alice (via Slack): once"]
 
 
-def test_replies_arrive_in_the_order_they_were_written(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+def test_replies_arrive_in_the_order_they_were_written(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     request_id, thread = link_request(bot, slack, cf)
     cf.fail_next("create_message", "503")  # the first one is held back; the rest must wait behind it
     for n in range(6):
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=f"18000000{n:02d}.000100", text=f"m{n}"),
                        event_id=f"Ev{n}")
-    wait_for(lambda: bot.drain() is not None and len(created_contents(cf, request_id)) == 6, what="all six")
+    wait_for(lambda: bot.drain() is not None and len(created_contents(cf, request_id)) == 6,
+             what="all six")
     assert created_contents(cf, request_id) == [f"Alice (via Slack): m{n}" for n in range(6)]
 
 
@@ -96,7 +98,8 @@ def test_rate_limits_and_outages_are_waited_out(bot: RunningBot, slack: FakeSlac
     assert slack.ephemerals == []
 
 
-def test_a_refused_reply_is_reported_to_its_author_once(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+def test_a_refused_reply_is_reported_to_its_author_once(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     request_id, thread = link_request(bot, slack, cf)
     cf.remove_request(request_id)  # deleted in Cloudflare's console: creates now answer 404
     bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001000", text="lost?"),
@@ -124,7 +127,8 @@ def test_a_reply_that_never_gets_through_is_reported_after_the_last_attempt(
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001100", text="doomed"),
                        event_id="Ev1")
         wait_for(lambda: bot.drain() is not None and slack.ephemerals, timeout=20, what="the give-up note")
-        assert "could not be delivered" in slack.ephemerals[0]["text"] and "after 2 attempts" in slack.ephemerals[0]["text"]
+        note = slack.ephemerals[0]["text"]
+        assert "could not be delivered" in note and "after 2 attempts" in note
         assert bot.pending_events() == 0
     finally:
         bot.stop()
