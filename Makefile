@@ -20,6 +20,7 @@ test: $(STAMP) lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check bot handlers tests
+	$(VENV)/bin/mypy bot handlers
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -95,21 +95,22 @@ class Poller:
         unsure = [r for r in rows if r.origin == Origin.SLACK and r.state == MessageState.PENDING and r.attempts > 0]
         cursor = link.poll_cursor
         for message in messages:
-            row = by_id.get(message.id)
-            if row is None:
+            known = by_id.get(message.id)
+            if known is None:
                 twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
                 if twin is not None:
                     unsure.remove(twin)
                     await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
                     result.adopted += 1
                 else:
-                    row = await self._store.insert_provider_message(
+                    fresh = await self._store.insert_provider_message(
                         link_id=link.id, provider_message_id=message.id, content=message.content,
                         author=message.author, provider_created=message.created)
-                    await self._post(row, link, provider)
+                    await self._post(fresh, link, provider)
                     result.posted += 1
-            elif row.origin == Origin.PROVIDER and row.state == MessageState.POSTED and row.content != message.content:
-                await self._mirror_edit(row, message, link, provider)
+            elif known.origin == Origin.PROVIDER and known.state == MessageState.POSTED \
+                    and known.content != message.content:
+                await self._mirror_edit(known, message, link, provider)
                 result.edited += 1
             cursor = later_cursor(cursor, provider.cursor_of(message))
 

@@ -105,3 +105,12 @@ def test_bot_user_is_present(manifest: dict[str, Any]) -> None:
     bot_user = manifest["features"]["bot_user"]
     assert bot_user["display_name"] == "request-bridge"
     assert bot_user["always_online"] is True
+
+
+def test_the_manifest_declares_what_the_handlers_listen_to(manifest: dict) -> None:
+    from handlers.request_command import COMMAND
+
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert COMMAND in commands
+    # handlers/thread_replies.py and edits_deletes.py listen to message events in public and private channels
+    assert {"message.channels", "message.groups"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
