@@ -42,7 +42,7 @@ class Inbox:
             return False
         return await self._store.enqueue_event(
             dedup_key=event.dedup_key, event_id=event_id, link_id=link.id, kind=event.kind,
-            slack_ts=event.ts, user_id=event.user, text=event.text)
+            slack_ts=event.ts, user_id=event.user, text=event.text, edited_ts=event.edited_ts)
 
     def kick(self) -> None:
         """Apply pending events soon, in the background (after Slack got its ack)."""

@@ -67,6 +67,7 @@ class MappedMessage:
     author: str | None
     content: str
     provider_created: str | None
+    slack_edited_ts: str | None
     attempts: int
     error: str | None
     created_at: float
@@ -80,6 +81,7 @@ class SlackEvent:
     link_id: int
     kind: str
     slack_ts: str
+    edited_ts: str | None
     user_id: str | None
     text: str
     state: str

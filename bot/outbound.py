@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from bot.errors import NotFound, ProviderError
 from bot.markup import slack_to_text, user_ids_in
@@ -27,6 +28,13 @@ RECONCILE_WINDOW_SECONDS = 600
 
 def _same_text(a: str, b: str) -> bool:
     return a.strip() == b.strip()
+
+
+def _is_older(edited_ts: str | None, applied_ts: str | None) -> bool:
+    """Whether an edit is older than the newest edit already applied (Slack ts compare as decimals)."""
+    if edited_ts is None or applied_ts is None:
+        return False
+    return Decimal(edited_ts) < Decimal(applied_ts)
 
 
 class Outbound:
@@ -91,13 +99,24 @@ class Outbound:
 
     async def _edit(self, event: SlackEvent, link: Link, provider: Provider) -> None:
         row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
-        if row is None or row.state not in (MessageState.SENT, MessageState.PENDING):
-            return  # never bridged (written before the link), refused earlier, or deleted
+        if row is None:
+            # The edit overtook its reply (a lost or late delivery): the edit carries the latest text,
+            # so it creates the message; the reply, when it comes, finds the row and is skipped.
+            await self._reply(event, link, provider)
+            row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+            if row is not None:
+                await self._store.update_message(row.id, slack_edited_ts=event.edited_ts)
+            return
+        if row.state not in (MessageState.SENT, MessageState.PENDING):
+            return  # refused earlier, or deleted
+        if _is_older(event.edited_ts, row.slack_edited_ts):
+            return  # a newer edit was applied already; this one arrived late
         content = await self.render(row.slack_user or event.user_id, event.text)
         if _same_text(content, row.content):
+            await self._store.update_message(row.id, slack_edited_ts=event.edited_ts or row.slack_edited_ts)
             return
         if row.state == MessageState.PENDING:
-            await self._store.update_message(row.id, content=content)
+            await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
             return
         if not isinstance(provider, SupportsUpdate):
             await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
@@ -112,11 +131,15 @@ class Outbound:
             doing = f"Updating your reply on {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
-        await self._store.update_message(row.id, content=content)
+        await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
 
     async def _delete(self, event: SlackEvent, link: Link, provider: Provider) -> None:
         row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
-        if row is None or row.state == MessageState.DELETED:
+        if row is None:
+            await self._store.insert_slack_message(link_id=link.id, slack_ts=event.slack_ts,
+                                                   slack_user=event.user_id, content="", state=MessageState.DELETED)
+            return
+        if row.state == MessageState.DELETED:
             return
         if row.state == MessageState.SENT:
             if not isinstance(provider, SupportsDelete):

@@ -64,6 +64,8 @@ messages = Table(
     # What the other side holds now: the text we created/updated there, or the provider text we mirrored.
     Column("content", Text, nullable=False, default=""),
     Column("provider_created", String(40)),
+    # `edited.ts` of the newest Slack edit applied, so an older edit arriving late is not applied over it.
+    Column("slack_edited_ts", String(32)),
     Column("attempts", Integer, nullable=False, default=0),
     Column("error", Text),
     Column("created_at", Float, nullable=False),
@@ -82,6 +84,7 @@ slack_events = Table(
     Column("link_id", Integer, ForeignKey("links.id"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("slack_ts", String(32), nullable=False),
+    Column("edited_ts", String(32)),
     Column("user_id", String(32)),
     Column("text", Text, nullable=False, default=""),
     Column("state", String(16), nullable=False),
@@ -89,5 +92,5 @@ slack_events = Table(
     Column("next_attempt_at", Float, nullable=False, default=0.0),
     Column("last_error", Text),
     Column("received_at", Float, nullable=False),
-    Index("ix_slack_events_pending", "state", "link_id", "seq"),
+    Index("ix_slack_events_pending", "state", "link_id", "slack_ts", "seq"),
 )

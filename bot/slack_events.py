@@ -29,6 +29,7 @@ class ThreadEvent:
     user: str | None
     text: str
     dedup_key: str
+    edited_ts: str | None = None
 
 
 def _files_markup(files: list[dict[str, Any]]) -> str:
@@ -73,8 +74,9 @@ def classify(event: dict[str, Any]) -> ThreadEvent | None:
         text = message.get("text") or ""
         if message.get("files"):
             text = "\n".join(part for part in (text, _files_markup(message["files"])) if part)
-        key = f"edit:{channel}:{ts}:{edited.get('ts', event.get('ts'))}"
-        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, message.get("user"), text, key)
+        edited_ts = str(edited.get("ts") or event.get("ts"))
+        key = f"edit:{channel}:{ts}:{edited_ts}"
+        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, message.get("user"), text, key, edited_ts)
 
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}

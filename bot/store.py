@@ -161,12 +161,16 @@ class Store:
 
     async def insert_slack_message(
         self, *, link_id: int, slack_ts: str, slack_user: str | None, content: str,
+        state: MessageState = MessageState.PENDING,
     ) -> MappedMessage:
-        """Record a Slack reply as pending before it is sent; an existing row is returned as is."""
+        """Record a Slack reply as pending before it is sent; an existing row is returned as is.
+
+        A deletion that arrives before its reply writes a `deleted` tombstone, so the late reply is ignored.
+        """
         try:
             async with self._write() as conn:
                 await conn.execute(M.insert().values(
-                    link_id=link_id, origin=Origin.SLACK, state=MessageState.PENDING, slack_ts=slack_ts,
+                    link_id=link_id, origin=Origin.SLACK, state=state, slack_ts=slack_ts,
                     slack_user=slack_user, content=content, attempts=0, created_at=time.time()))
         except IntegrityError:
             pass
@@ -208,22 +212,28 @@ class Store:
 
     async def enqueue_event(
         self, *, dedup_key: str, event_id: str | None, link_id: int, kind: str, slack_ts: str,
-        user_id: str | None, text: str,
+        user_id: str | None, text: str, edited_ts: str | None = None,
     ) -> bool:
         """Store a Slack event durably; False if the same event was stored before (a retry or repeat)."""
         try:
             async with self._write() as conn:
                 await conn.execute(E.insert().values(
                     dedup_key=dedup_key, event_id=event_id, link_id=link_id, kind=kind, slack_ts=slack_ts,
-                    user_id=user_id, text=text, state=EventState.PENDING, attempts=0, next_attempt_at=0.0,
-                    received_at=time.time()))
+                    edited_ts=edited_ts, user_id=user_id, text=text, state=EventState.PENDING, attempts=0,
+                    next_attempt_at=0.0, received_at=time.time()))
         except IntegrityError:
             return False
         return True
 
     async def pending_events(self) -> dict[int, list[SlackEvent]]:
-        """Pending inbox events grouped by link, each group in the order the events arrived."""
-        rows = await self._fetch(select(E).where(E.c.state == EventState.PENDING).order_by(E.c.seq))
+        """Pending inbox events grouped by link, each group in the order its messages were written.
+
+        Ordering by the message's Slack ts (then arrival) keeps a thread's replies in the order people
+        wrote them even when some reach us late (Slack retries, catch-up after downtime); a message's
+        edits and deletion sort right after its creation, in the order they arrived.
+        """
+        pending = select(E).where(E.c.state == EventState.PENDING)
+        rows = await self._fetch(pending.order_by(E.c.slack_ts, E.c.seq))
         grouped: dict[int, list[SlackEvent]] = {}
         for row in rows:
             grouped.setdefault(row["link_id"], []).append(SlackEvent(**row))
