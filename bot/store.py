@@ -33,6 +33,10 @@ E = schema.slack_events
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # pysqlite opens transactions only before DML, so DDL (a migration) would run outside one and a crash
+    # could leave half a schema. Take over: no implicit transactions, an explicit BEGIN on every begin().
+    # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
+    dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
     # WAL survives a killed process and lets readers run beside the writer.
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -56,6 +60,7 @@ class Store:
         engine = create_async_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         async with engine.begin() as conn:
             await conn.run_sync(migrate)
         return cls(engine)
