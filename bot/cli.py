@@ -29,6 +29,7 @@ environment (also read from ./.env):
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_ATTEMPTS             attempts before a reply is reported as failed        [8]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
+  SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Iterable
 
 from bot.errors import BridgeError, RateLimited
 from bot.locks import LinkLocks
@@ -32,10 +33,19 @@ class Inbox:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._drain_lock = asyncio.Lock()
+        self._held: set[int] = set()
 
-    async def accept(self, event: ThreadEvent, *, event_id: str | None) -> bool:
+    def hold(self, link_ids: Iterable[int]) -> None:
+        """Keep these links' events stored but unapplied (until their threads are caught up)."""
+        self._held.update(link_ids)
+
+    def release(self, link_id: int) -> None:
+        self._held.discard(link_id)
+
+    async def accept(self, event: ThreadEvent, *, event_id: str | None, link: Link | None = None) -> bool:
         """Store a thread event if it belongs to a linked thread; True if it was new."""
-        link = await self._store.link_for_thread(event.channel, event.thread_ts) if event.thread_ts else None
+        if link is None and event.thread_ts:
+            link = await self._store.link_for_thread(event.channel, event.thread_ts)
         if link is None and event.kind != EventKind.REPLY:
             link = await self._store.link_of_slack_message(event.channel, event.ts)
         if link is None:
@@ -73,6 +83,8 @@ class Inbox:
             return sum(counts)
 
     async def _drain_link(self, link_id: int, events: list[SlackEvent]) -> int:
+        if link_id in self._held:
+            return 0
         done = 0
         async with self._locks(link_id):
             link = await self._store.link(link_id)

@@ -68,11 +68,13 @@ async def start_http(service: Service, bolt_app: AsyncApp | None, *, host: str, 
 async def serve(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM."""
     service = await Service.create(settings)
+    await service.catch_up.hold_all()  # live events for a link wait until its thread has been read back
     bolt_app = build_bolt_app(service)
     runner = await start_http(service, None if settings.socket_mode else bolt_app, host=settings.host,
                               port=settings.port)
     service.start_background()
     service.inbox.kick()  # events stored before a restart are applied now
+    catching_up = asyncio.get_running_loop().create_task(service.catch_up.run())
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -91,6 +93,7 @@ async def serve(settings: Settings) -> None:
     log.info("shutting down")
     if socket_handler is not None:
         await socket_handler.close_async()
+    catching_up.cancel()
     await runner.cleanup()
     await service.inbox.wait_idle()
     await service.close()

@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
 from bot.inbox import Inbox
@@ -50,6 +51,7 @@ class Service:
     inbox: Inbox
     poller: Poller
     linker: Linker
+    catch_up: CatchUp
     bot_user_id: str
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
@@ -60,7 +62,8 @@ class Service:
         store = await Store.open(settings.sqlalchemy_url)
         assert settings.slack_bot_token is not None
         slack = SlackGateway(build_web_client(token=settings.slack_bot_token.get_secret_value(),
-                                              base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds))
+                                              base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds),
+                             replies_per_minute=settings.slack_replies_per_minute)
         try:
             identity = await slack.auth_test()
         except Rejected as exc:
@@ -73,9 +76,10 @@ class Service:
         locks = LinkLocks()
         outbound = Outbound(store=store, providers=providers, slack=slack)
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings)
+        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings)
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
-            inbox=Inbox(store=store, outbound=outbound, locks=locks, settings=settings), poller=poller,
+            inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks),
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )

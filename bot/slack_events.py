@@ -32,7 +32,7 @@ class ThreadEvent:
     edited_ts: str | None = None
 
 
-def _files_markup(files: list[dict[str, Any]]) -> str:
+def files_markup(files: list[dict[str, Any]]) -> str:
     # A file reaches the other side at least as a named link; the message carrying it is never dropped.
     lines = []
     for f in files:
@@ -59,7 +59,7 @@ def classify(event: dict[str, Any]) -> ThreadEvent | None:
             return None
         text = event.get("text") or ""
         if event.get("files"):
-            text = "\n".join(part for part in (text, _files_markup(event["files"])) if part)
+            text = "\n".join(part for part in (text, files_markup(event["files"])) if part)
         return ThreadEvent(EventKind.REPLY, channel, ts, thread_ts, event["user"], text, f"reply:{channel}:{ts}")
 
     if subtype == "message_changed":
@@ -73,7 +73,7 @@ def classify(event: dict[str, Any]) -> ThreadEvent | None:
             return None
         text = message.get("text") or ""
         if message.get("files"):
-            text = "\n".join(part for part in (text, _files_markup(message["files"])) if part)
+            text = "\n".join(part for part in (text, files_markup(message["files"])) if part)
         edited_ts = str(edited.get("ts") or event.get("ts"))
         key = f"edit:{channel}:{ts}:{edited_ts}"
         return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, message.get("user"), text, key, edited_ts)

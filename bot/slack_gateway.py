@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.errors import BridgeError, RateLimited, Rejected, Unavailable
+from bot.pacing import Pacer
 from bot.slack_messages import MESSAGE_EVENT_TYPE
 
 log = logging.getLogger(__name__)
@@ -35,9 +36,11 @@ def build_web_client(*, token: str, base_url: str, timeout: float) -> AsyncWebCl
 class SlackGateway:
     """Posting, updating and reading back thread messages; users' display names, cached."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, replies_per_minute: float = 40.0) -> None:
         self.client = client
         self._names: dict[str, str] = {}
+        # conversations.replies is Tier 3 for internal apps, 1/min for non-Marketplace distributed ones.
+        self._replies_pacer = Pacer(replies_per_minute)
 
     async def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
         # The typed client methods know each method's wire format (JSON, form or query string).
@@ -98,23 +101,30 @@ class SlackGateway:
             return None
         return data.get("permalink")
 
-    async def find_bridged_post(self, *, channel: str, thread_ts: str, message_id: str) -> str | None:
-        """The ts of our post mirroring a provider message, if one is in the thread already."""
+    async def thread_messages(self, *, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """Every message of a thread (root first), with metadata; paced to the method's rate limit."""
+        messages: list[dict[str, Any]] = []
         cursor: str | None = None
         while True:
             kwargs: dict[str, Any] = {"channel": channel, "ts": thread_ts, "include_all_metadata": True,
                                       "limit": 200}
             if cursor:
                 kwargs["cursor"] = cursor
+            await self._replies_pacer.wait()
             data = await self._call("conversations.replies", **kwargs)
-            for message in data.get("messages", []):
-                meta = message.get("metadata") or {}
-                if meta.get("event_type") == MESSAGE_EVENT_TYPE and \
-                        str((meta.get("event_payload") or {}).get("message_id")) == message_id:
-                    return str(message["ts"])
+            messages.extend(data.get("messages", []))
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not data.get("has_more") or not cursor:
-                return None
+                return messages
+
+    async def find_bridged_post(self, *, channel: str, thread_ts: str, message_id: str) -> str | None:
+        """The ts of our post mirroring a provider message, if one is in the thread already."""
+        for message in await self.thread_messages(channel=channel, thread_ts=thread_ts):
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == MESSAGE_EVENT_TYPE and \
+                    str((meta.get("event_payload") or {}).get("message_id")) == message_id:
+                return str(message["ts"])
+        return None
 
     async def display_name(self, user_id: str) -> str:
         """A person's display name (falling back to real name, then handle), cached per process."""

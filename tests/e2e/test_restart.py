@@ -103,3 +103,37 @@ def test_a_create_made_just_before_a_crash_is_found_on_the_provider_not_sent_aga
         assert len(cf.calls_matching("POST", "/message/new")) == 1
     finally:
         bot.stop()
+
+
+def test_what_happened_in_slack_while_the_bot_was_down_is_caught_up_once(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    for n, ts in enumerate(("1800000000.000100", "1800000000.000200")):
+        slack.post_user_message(CHANNEL, f"before {n}", user="U111", thread_ts=thread, ts=ts)
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=ts, text=f"before {n}"), event_id=f"Ev{n}")
+    wait_for(lambda: len(created_contents(cf, request_id)) == 2, what="two creates")
+    bot.stop()
+
+    # While no instance runs, Slack's deliveries fail and it gives up: only the thread remembers.
+    slack.edit_user_message(CHANNEL, "1800000000.000100", "before 0, edited while down")
+    slack.delete_user_message(CHANNEL, "1800000000.000200")
+    slack.post_user_message(CHANNEL, "written while down", user="U222", thread_ts=thread, ts="1800000000.000300")
+
+    bot = RunningBot(bot.settings)
+    try:
+        bot.run(bot.service.catch_up.hold_all())
+        # A live event arriving during catch-up waits for it, and keeps the order people wrote in.
+        slack.post_user_message(CHANNEL, "live after restart", user="U111", thread_ts=thread, ts="1800000000.000400")
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000400",
+                                    text="live after restart"), event_id="Ev9")
+        assert bot.drain() == 0  # held
+        result = bot.run(bot.service.catch_up.run())
+        assert (result.links, result.queued, result.failed) == (1, 3, 0)
+        wait_for(lambda: bot.drain() is not None and bot.pending_events() == 0, what="the inbox to empty")
+        assert created_contents(cf, request_id) == ["Alice (via Slack): before 0, edited while down",
+                                                    "Bob Builder (via Slack): written while down",
+                                                    "Alice (via Slack): live after restart"]
+        again = bot.run(bot.service.catch_up.run())  # a second start finds nothing new
+        assert again.queued == 0
+    finally:
+        bot.stop()
