@@ -8,23 +8,39 @@ handled a no-op. A link's live events wait until its thread has been read, so or
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from bot.errors import BridgeError
 from bot.inbox import Inbox
-from bot.models import EventKind, MappedMessage, MessageState, Origin
+from bot.models import EventKind, Link, MappedMessage, MessageState, Origin, SlackEvent
 from bot.slack_events import ThreadEvent, files_markup
 from bot.slack_gateway import SlackGateway
 from bot.store import Store
 
 log = logging.getLogger(__name__)
+# Our clock against Slack's: a message posted this close to the start of a read may postdate it.
+CLOCK_MARGIN_SECONDS = 10.0
 
 
-def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, channel: str,
-                  thread_ts: str) -> list[ThreadEvent]:
-    """The thread events a complete read of the thread implies, oldest first (pure)."""
+def _later(a: str, b: str) -> str:
+    return a if Decimal(a) >= Decimal(b) else b
+
+
+def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, channel: str, thread_ts: str,
+                  pending: Sequence[SlackEvent] = (), read_started: float | None = None) -> list[ThreadEvent]:
+    """The thread events a complete read of the thread implies, oldest first (pure).
+
+    `pending` are the link's inbox events not yet applied: a reply waiting there whose message is gone
+    from the thread was deleted, and must not be created later. A message newer than everything the read
+    saw (and than `read_started`, less a margin for clock skew) may simply have been posted after the
+    read, so its absence proves nothing.
+    """
     known = {r.slack_ts: r for r in rows if r.origin == Origin.SLACK and r.slack_ts}
     events: list[ThreadEvent] = []
     present: set[str] = set()
@@ -45,10 +61,17 @@ def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, ch
         if edited_ts and (ts not in known or known[ts].slack_edited_ts != edited_ts):
             events.append(ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, user, text,
                                       f"edit:{channel}:{ts}:{edited_ts}", str(edited_ts)))
-    for ts, row in known.items():
-        if ts not in present and row.state in (MessageState.SENT, MessageState.PENDING):
-            events.append(ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, row.slack_user, "",
-                                      f"delete:{channel}:{ts}"))
+    horizon = max(present | {thread_ts}, key=Decimal)
+    if read_started is not None:
+        horizon = _later(horizon, f"{read_started - CLOCK_MARGIN_SECONDS:.6f}")
+    gone: dict[str, str | None] = {ts: row.slack_user for ts, row in known.items()
+                                   if row.state in (MessageState.SENT, MessageState.PENDING)}
+    for event in pending:
+        if event.kind != EventKind.DELETE and event.slack_ts not in known:
+            gone.setdefault(event.slack_ts, event.user_id)
+    for ts, user in sorted(gone.items(), key=lambda item: Decimal(item[0])):
+        if ts not in present and Decimal(ts) <= Decimal(horizon):
+            events.append(ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, user, "", f"delete:{channel}:{ts}"))
     return events
 
 
@@ -71,21 +94,39 @@ class CatchUp:
 
     async def run(self) -> CatchUpResult:
         result = CatchUpResult()
-        for link in await self._store.active_links():
+        try:
+            await self._run(result)
+        finally:
+            self._inbox.release_all()  # whatever happened, no link's events stay held
+            self._inbox.kick()
+        log.info("catch-up done", extra={"links": result.links, "queued": result.queued, "failed": result.failed})
+        return result
+
+    async def _run(self, result: CatchUpResult) -> None:
+        gate = asyncio.Semaphore(4)  # threads are read a few at a time; the pacer keeps the method's budget
+        await asyncio.gather(*(self._one(link, result, gate) for link in await self._store.active_links()))
+
+    async def _one(self, link: Link, result: CatchUpResult, gate: asyncio.Semaphore) -> None:
+        async with gate:
             try:
                 if link.thread_ts is None:
-                    continue
+                    return
+                started = time.time()
                 thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
                 rows = await self._store.messages_for_link(link.id)
-                for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts):
+                pending = [e for e in (await self._store.pending_events()).get(link.id, [])
+                           if e.received_at < started]
+                for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
+                                           pending=pending, read_started=started):
                     if await self._inbox.accept(event, event_id=None, link=link):
                         result.queued += 1
                 result.links += 1
             except BridgeError as exc:
                 result.failed += 1
                 log.warning("catch-up of a thread failed", extra={"link_id": link.id, "error": str(exc)})
+            except Exception:  # a bug in one thread must not keep the others held
+                result.failed += 1
+                log.exception("catch-up of a thread crashed", extra={"link_id": link.id})
             finally:
                 self._inbox.release(link.id)
                 self._inbox.kick()
-        log.info("catch-up done", extra={"links": result.links, "queued": result.queued, "failed": result.failed})
-        return result

@@ -21,7 +21,6 @@ from bot.slack_events import ThreadEvent
 from bot.store import Store
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF_SECONDS = 3600.0
 
 
 class Inbox:
@@ -41,6 +40,13 @@ class Inbox:
 
     def release(self, link_id: int) -> None:
         self._held.discard(link_id)
+
+    def release_all(self) -> None:
+        self._held.clear()
+
+    async def tick(self) -> None:
+        """The scheduler's periodic nudge: retries deferred events (runs on the event loop)."""
+        self.kick()
 
     async def accept(self, event: ThreadEvent, *, event_id: str | None, link: Link | None = None) -> bool:
         """Store a thread event if it belongs to a linked thread; True if it was new."""
@@ -107,7 +113,8 @@ class Inbox:
                 await self._store.finish_event(event.seq, state=EventState.FAILED, error=str(exc))
                 await self._outbound.give_up(event, link, exc.user_message())
                 return True
-            delay = min(MAX_BACKOFF_SECONDS, self._settings.retry_interval_seconds * 2 ** event.attempts)
+            delay = min(self._settings.max_retry_interval_seconds,
+                        self._settings.retry_interval_seconds * 2 ** min(event.attempts, 30))
             if isinstance(exc, RateLimited):
                 delay = max(delay, exc.retry_after)
             await self._store.defer_event(event.seq, next_attempt_at=time.time() + delay, error=str(exc))

@@ -24,6 +24,7 @@ class MessageState(StrEnum):
     POSTING = "posting"  # provider-origin, a Slack post may be in flight
     POSTED = "posted"  # provider-origin, posted in the thread
     DELETED = "deleted"
+    DUPLICATE = "duplicate"  # a late second copy of a slack-origin create, removed from the provider
 
 
 class EventKind(StrEnum):

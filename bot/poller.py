@@ -7,15 +7,16 @@ outcome is unknown is looked for in the thread (by its metadata) before it is ma
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.errors import BridgeError
+from bot.errors import BridgeError, NotFound
 from bot.locks import LinkLocks
 from bot.models import Link, MappedMessage, MessageState, Origin
-from bot.providers.base import Provider, ProviderMessage
+from bot.providers.base import Provider, ProviderMessage, SupportsDelete
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
 from bot.slack_messages import deleted_text, message_metadata, provider_message_text
@@ -68,6 +69,9 @@ class Poller:
                 except BridgeError as exc:
                     results[link.id] = exc
                     log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
+                except Exception as exc:  # a bug must not stop the other links' polls
+                    results[link.id] = BridgeError(f"unexpected {type(exc).__name__}")
+                    log.exception("poll crashed", extra={"link_id": link.id})
 
         await asyncio.gather(*(one(link) for link in links))
         return results
@@ -93,6 +97,9 @@ class Poller:
                  if r.provider_message_id}
         # Our own creates whose answer was lost: recognised by content rather than echoed back.
         unsure = [r for r in rows if r.origin == Origin.SLACK and r.state == MessageState.PENDING and r.attempts > 0]
+        # A create that timed out can still be applied later, after its retry succeeded: such a late copy
+        # of one of our retried messages is removed, never echoed.
+        retried = {r.content.strip() for r in rows if r.origin == Origin.SLACK and r.attempts > 1}
         cursor = link.poll_cursor
         for message in messages:
             known = by_id.get(message.id)
@@ -101,6 +108,9 @@ class Poller:
                 if twin is not None:
                     unsure.remove(twin)
                     await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    result.adopted += 1
+                elif message.content.strip() in retried:
+                    await self._remove_late_copy(message, link, provider)
                     result.adopted += 1
                 else:
                     fresh = await self._store.insert_provider_message(
@@ -143,6 +153,14 @@ class Poller:
                 metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
                                           message_id=row.provider_message_id))
         await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)
+
+    async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
+        log.warning("a retried create was applied twice; removing the late copy",
+                    extra={"link_id": link.id, "message_id": message.id})
+        await self._store.insert_duplicate(link_id=link.id, provider_message_id=message.id)
+        if isinstance(provider, SupportsDelete):
+            with contextlib.suppress(NotFound):  # already gone
+                await provider.delete_message(link.request_id, message.id)
 
     async def _mirror_edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
         assert row.slack_ts is not None

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)
     retry_interval_seconds: float = Field(default=15.0, gt=0)
+    max_retry_interval_seconds: float = Field(default=3600.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)
     # conversations.replies budget for catching up after downtime and reading posts back: Tier 3 (50+/min)

@@ -48,13 +48,17 @@ class SlackGateway:
         try:
             response = await call(**kwargs)
         except SlackApiError as exc:
-            error = exc.response.get("error", "unknown_error") if isinstance(exc.response.data, dict) else "garbled"
-            if exc.response.status_code == 429 or error == "ratelimited":
-                retry_after = float(exc.response.headers.get("Retry-After", 30) or 30)
+            # With an unparsable body slack_sdk hands over the raw HTTP response instead of a SlackResponse.
+            data = getattr(exc.response, "data", None)
+            error = str(data.get("error", "unknown_error")) if isinstance(data, dict) else "garbled answer"
+            status = getattr(exc.response, "status_code", None) or getattr(exc.response, "status", None)
+            headers = getattr(exc.response, "headers", None) or {}
+            if status == 429 or error == "ratelimited":
+                retry_after = float(headers.get("Retry-After", 30) or 30)
                 raise RateLimited(f"{method}: rate limited", retry_after=retry_after, provider=SLACK) from None
             if error in _PERMANENT:
                 raise Rejected(f"{method}: {error}", provider=SLACK) from None
-            raise Unavailable(f"{method}: {error} (HTTP {exc.response.status_code})", provider=SLACK) from None
+            raise Unavailable(f"{method}: {error} (HTTP {status})", provider=SLACK) from None
         except BridgeError:
             raise
         except Exception as exc:  # connection errors, timeouts, garbled JSON from Slack

@@ -205,6 +205,16 @@ class Store:
             L.c.channel_id == channel_id, M.c.slack_ts == slack_ts, L.c.state == LinkState.ACTIVE))
         return Link(**rows[0]) if rows else None
 
+    async def insert_duplicate(self, *, link_id: int, provider_message_id: str) -> None:
+        """Remember a provider message that is a late copy of one of ours, so it is never echoed."""
+        try:
+            async with self._write() as conn:
+                await conn.execute(M.insert().values(
+                    link_id=link_id, origin=Origin.SLACK, state=MessageState.DUPLICATE,
+                    provider_message_id=provider_message_id, content="", attempts=0, created_at=time.time()))
+        except IntegrityError:
+            pass
+
     async def update_message(self, message_id: int, **values: Any) -> None:
         async with self._write() as conn:
             await conn.execute(update(M).where(M.c.id == message_id).values(**values))

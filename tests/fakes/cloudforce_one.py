@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import random
 import re
 import socket
 import struct
@@ -157,6 +158,11 @@ class FakeCloudforceOne:
         self._calls: list[dict[str, Any]] = []
         self._faults: list[_Fault] = []
         self._fault_count = 0
+        # Random faults (fault-injection suite): each call fails with probability `rate`, seeded.
+        self._fault_rate = 0.0
+        self._fault_rng = random.Random(0)
+        self._fault_kinds: tuple[str, ...] = ()
+        self._fault_delay = 5.0
         self._base_url: str | None = None
         self._app = self._build_app()
 
@@ -245,7 +251,21 @@ class FakeCloudforceOne:
                     self._fault_count += 1
                     call["injected"] = fault.kind
                     return fault
+            if self._fault_rate and self._fault_rng.random() < self._fault_rate:
+                fault = _Fault(op, self._fault_rng.choice(self._fault_kinds), 1, 1, self._fault_delay)
+                self._fault_count += 1
+                call["injected"] = fault.kind
+                return fault
         return None
+
+    def set_fault_rate(self, rate: float, *, seed: int, kinds: tuple[str, ...] = FAULT_KINDS,
+                       delay: float = 5.0) -> None:
+        """Fail each call with probability `rate`, choosing among `kinds`; 0 stops it. Retry-After is 1 s."""
+        if any(kind not in FAULT_KINDS for kind in kinds):
+            raise ValueError(f"unknown fault kind in {kinds!r}")
+        with self._lock:
+            self._fault_rate, self._fault_rng = rate, random.Random(seed)
+            self._fault_kinds, self._fault_delay = kinds, delay
 
     def _handle(self, request: web.Request, handler: Handler) -> web.Response:
         try:
@@ -562,9 +582,10 @@ class FakeCloudforceOne:
             self._faults.append(_Fault(op, kind, count, retry_after, delay))
 
     def clear_faults(self) -> None:
-        """Drop every fault not yet served (the outage is over)."""
+        """Drop every fault not yet served and stop random ones (the outage is over)."""
         with self._lock:
             self._faults.clear()
+            self._fault_rate = 0.0
 
     @property
     def fault_count(self) -> int:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import copy
 import json
+import random
 import re
 import threading
 import time
@@ -88,6 +89,10 @@ class FakeSlack:
         self.team_id = team_id
         self._lock = threading.Lock()
         self._state = _State()
+        self._fault_rate = 0.0
+        self._fault_rng = random.Random(0)
+        self._fault_kinds: tuple[str, ...] = ()
+        self._fault_methods: set[str] = set()
         self._base_url: str | None = None
         self._methods: dict[str, Method] = {
             "auth.test": self._auth_test,
@@ -189,6 +194,9 @@ class FakeSlack:
                     if fault.remaining <= 0:
                         self._state.faults.remove(fault)
                     return fault
+            if self._fault_rate and (not self._fault_methods or name in self._fault_methods) \
+                    and self._fault_rng.random() < self._fault_rate:
+                return _Fault(name, self._fault_rng.choice(self._fault_kinds), 1, 1)
         return None
 
     # ------------------------------------------------------------ methods (lock held)
@@ -444,6 +452,12 @@ class FakeSlack:
                 self._render(m, with_metadata=True) for m in self._thread(channel, thread_ts, tombstone=False)
             ]
 
+    def channel_messages(self, channel: str) -> list[dict[str, Any]]:
+        """Every message of a channel (thread replies too), without deleted ones, in ts order."""
+        with self._lock:
+            found = [m for (ch, _), m in self._state.messages.items() if ch == channel and not m.deleted]
+            return [self._render(m, with_metadata=True) for m in sorted(found, key=_ts)]
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """One message, deleted ones too (with ``deleted`` set); metadata included."""
         with self._lock:
@@ -463,6 +477,12 @@ class FakeSlack:
         return [c["params"] for c in self.calls if c["method"] == method]
 
     @property
+    def fault_count(self) -> int:
+        """How many calls were answered by an injected fault."""
+        with self._lock:
+            return sum(1 for c in self._state.calls if c["injected"])
+
+    @property
     def ephemerals(self) -> list[dict[str, Any]]:
         """Params of the chat.postEphemeral calls that succeeded."""
         with self._lock:
@@ -480,6 +500,13 @@ class FakeSlack:
             self._state.calls.clear()
             self._state.ephemerals.clear()
             self._state.responses.clear()
+
+    def set_fault_rate(self, rate: float, *, seed: int, methods: tuple[str, ...] = (),
+                       kinds: tuple[str, ...] = ("ratelimited", "server_error", "garbage")) -> None:
+        """Fail calls (of `methods`, or all) with probability `rate`, seeded; 0 stops it. Retry-After is 1 s."""
+        with self._lock:
+            self._fault_rate, self._fault_rng, self._fault_kinds = rate, random.Random(seed), kinds
+            self._fault_methods = set(methods)
 
     def fail_next(self, method: str, kind: str, *, count: int = 1, retry_after: int = 1) -> None:
         """Make the next ``count`` calls to ``method`` (or ``"any"``) fail as ``kind``."""
