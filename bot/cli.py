@@ -28,7 +28,7 @@ environment (also read from ./.env):
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]
-  MAX_ATTEMPTS             attempts before a reply is reported as failed        [8]
+  MAX_ATTEMPTS             attempts before a reply is reported as failed        [24]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]

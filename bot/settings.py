@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     retry_interval_seconds: float = Field(default=15.0, gt=0)
     max_retry_interval_seconds: float = Field(default=3600.0, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = Field(default=24, ge=1)
     # conversations.replies budget for catching up after downtime and reading posts back: Tier 3 (50+/min)
     # for internal and Marketplace apps; set 1 for apps distributed outside the Marketplace.
     slack_replies_per_minute: float = Field(default=40.0, gt=0)

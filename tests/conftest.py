@@ -48,3 +48,11 @@ def restart(bot: RunningBot) -> RunningBot:
     """Stop the bot and start a new one on the same settings and database."""
     bot.stop()
     return RunningBot(bot.settings)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fault-injection suite's figures, shown even when output is captured."""
+    from tests.faults.simulator import REPORT_LINES
+
+    for line in REPORT_LINES:
+        terminalreporter.write_line(f"fault-injection: {line}")

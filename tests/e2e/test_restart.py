@@ -137,3 +137,29 @@ def test_what_happened_in_slack_while_the_bot_was_down_is_caught_up_once(
         assert again.queued == 0
     finally:
         bot.stop()
+
+
+def test_two_replicas_given_the_same_event_process_it_once(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    import threading
+
+    request_id, thread = link_request(bot, slack, cf)
+    other = RunningBot(bot.settings)  # a second instance on the same database, behind a load balancer
+    try:
+        event = events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000500", text="to both")
+        answers: list[int] = []
+        senders = [threading.Thread(target=lambda b=b, n=n: answers.append(
+            b.post_event(event, event_id="EvDup", retry_num=n or None).status_code))
+            for n, b in enumerate((bot, other))]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join(10)
+        assert answers == [200, 200]
+        wait_for(lambda: created_contents(cf, request_id), what="the create")
+        bot.drain()
+        other.drain()
+        assert created_contents(cf, request_id) == ["Alice (via Slack): to both"]
+        assert len(cf.calls_matching("POST", "/message/new")) == 1
+    finally:
+        other.stop()

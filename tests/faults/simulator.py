@@ -21,6 +21,8 @@ from tests.fakes.cloudforce_one import FakeCloudforceOne
 from tests.fakes.slack import FakeSlack
 from tests.harness import SIGNING_SECRET, sign
 
+# Figures lines of the runs in this session, printed at the end of pytest's report.
+REPORT_LINES: list[str] = []
 # Slack re-sends an unacknowledged event at once, after ~1 min and after ~5 min; scaled down here.
 SLACK_RETRY_DELAYS = (0.0, 0.3, 1.0, 2.5)
 SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "DATABASE_URL", "PORT", "POLL_", "LOG_", "RETRY_", "MAX_", "RECONCILE_")

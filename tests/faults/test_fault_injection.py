@@ -18,7 +18,7 @@ from tests import events
 from tests.fakes.cloudforce_one import FakeCloudforceOne
 from tests.fakes.server import ServerThread
 from tests.fakes.slack import FakeSlack
-from tests.faults.simulator import BotProcess, Scripted, SlackDeliveries, bot_env, check
+from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
 from tests.harness import wait_for
 
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
@@ -98,6 +98,7 @@ def test_every_message_arrives_once_with_its_latest_content(tmp_path: Path) -> N
                     f"out_of_order={figures.out_of_order} slack_deliveries={deliveries.attempts} "
                     f"dropped_by_slack={deliveries.dropped}")
             print("\n" + line)
+            REPORT_LINES.append(line)
             for problem in figures.problems[:30]:
                 print("  " + problem)
             (Path(os.environ.get("FAULT_REPORT_DIR", tmp_path)) / "fault-injection.txt").write_text(line + "\n")
