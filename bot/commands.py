@@ -17,16 +17,20 @@ class Action(StrEnum):
 class Command:
     action: Action
     argument: str | None = None
+    provider: str | None = None  # `/request link <provider> <id>`; may be left out with one provider
     problem: str | None = None  # why the text was not understood; the help text follows it
 
 
-HELP_TEXT = """*Request Bridge* links a Slack thread to a Cloudflare Cloudforce One request.
-• `/request link <request-id>` posts a message here and links its thread to the request; the request's \
-messages appear in the thread, and replies in the thread go to the request.
-• `/request unlink <request-id>` stops bridging that request in this channel.
+HELP_TEXT = """*Request Bridge* links a Slack thread to a request on an outside system \
+(`cloudforce-one`: Cloudflare Cloudforce One, `huawei`: Huawei Cloud service tickets, `jitsudo`: JITSudo \
+access requests).
+• `/request link [provider] <request-id>` posts a message here and links its thread to the request; the \
+request's messages appear in the thread, and replies in the thread go to the request. The provider may be \
+left out when only one is configured.
+• `/request unlink [provider] <request-id>` stops bridging that request in this channel.
 • `/request list` shows the requests linked in this channel.
 • `/request help` shows this text.
-Edit or delete your reply in the thread and the request follows."""
+Edit or delete your reply in the thread and the request follows (where the provider allows it)."""
 
 _NEEDS_ARGUMENT = {Action.LINK, Action.UNLINK}
 
@@ -42,9 +46,11 @@ def parse(text: str) -> Command:
     except ValueError:
         return Command(Action.HELP, problem=f"Unknown sub-command `{words[0][:40]}`.")
     if action in _NEEDS_ARGUMENT:
-        if len(words) != 2:
-            problem = "missing the request id" if len(words) < 2 else "takes exactly one request id"
+        if len(words) not in (2, 3):
+            problem = "missing the request id" if len(words) < 2 else "takes a provider and one request id"
             return Command(Action.HELP, problem=f"`/request {action}` {problem}.")
+        if len(words) == 3:
+            return Command(action, words[2], provider=words[1].lower())
         return Command(action, words[1])
     if len(words) > 1:
         return Command(Action.HELP, problem=f"`/request {action}` takes no arguments.")

@@ -66,6 +66,7 @@ class MappedMessage:
     provider_message_id: str | None
     slack_user: str | None
     author: str | None
+    author_role: str | None
     content: str
     provider_created: str | None
     slack_edited_ts: str | None

@@ -15,10 +15,10 @@ from decimal import Decimal
 from bot.errors import NotFound, ProviderError
 from bot.markup import slack_to_text, user_ids_in
 from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
-from bot.providers.base import Provider, ProviderMessage, SupportsDelete, SupportsUpdate
+from bot.providers.base import Provider, ProviderMessage, SlackContext, SupportsDelete, SupportsUpdate
 from bot.replies import error_reply
 from bot.slack_gateway import SlackGateway
-from bot.slack_messages import reply_content
+from bot.slack_messages import reply_content, split_content
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,10 @@ def _same_text(a: str, b: str) -> bool:
     return a.strip() == b.strip()
 
 
+def _part_key(slack_ts: str, n: int) -> str:
+    return slack_ts if n == 1 else f"{slack_ts}#{n}"
+
+
 def _is_older(edited_ts: str | None, applied_ts: str | None) -> bool:
     """Whether an edit is older than the newest edit already applied (Slack ts compare as decimals)."""
     if edited_ts is None or applied_ts is None:
@@ -38,10 +42,12 @@ def _is_older(edited_ts: str | None, applied_ts: str | None) -> bool:
 
 
 class Outbound:
-    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway) -> None:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+                 edit_follow_up: bool = False) -> None:
         self._store = store
         self._providers = providers
         self._slack = slack
+        self._edit_follow_up = edit_follow_up
 
     async def process(self, event: SlackEvent, link: Link) -> None:
         """Apply one Slack event to the provider. Raises transient errors; handles permanent ones."""
@@ -60,13 +66,31 @@ class Outbound:
         return reply_content(display_name=author, text=slack_to_text(text, users=names))
 
     async def _reply(self, event: SlackEvent, link: Link, provider: Provider) -> None:
-        existing = await self._store.message_by_slack_ts(link.id, event.slack_ts)
-        if existing is None:
+        first = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        if first is None:
             content = await self.render(event.user_id, event.text)
-            existing = await self._store.insert_slack_message(
-                link_id=link.id, slack_ts=event.slack_ts, slack_user=event.user_id, content=content)
-        if existing.state == MessageState.PENDING:
-            await self.create(existing, link, provider)
+            parts = split_content(content, provider.max_content_length) if provider.max_content_length else [content]
+            # Part k > 1 of a long reply is keyed `ts#k`: each part is its own message on the provider.
+            for n, part in enumerate(parts, 1):
+                await self._store.insert_slack_message(link_id=link.id, slack_ts=_part_key(event.slack_ts, n),
+                                                       slack_user=event.user_id, content=part)
+            if len(parts) > 1:
+                await self._tell(link, event.user_id, f"Your reply is longer than {provider.display_name} accepts "
+                                                      f"({provider.max_content_length} characters), so it was sent "
+                                                      f"as {len(parts)} numbered parts.")
+        for row in await self._parts(link, event.slack_ts):
+            if row.state == MessageState.PENDING:
+                await self.create(row, link, provider)
+
+    async def _parts(self, link: Link, slack_ts: str) -> list[MappedMessage]:
+        """The rows of a Slack message: one, or one per part of a split reply, in order."""
+        rows: list[MappedMessage] = []
+        for n in range(1, 10_000):
+            row = await self._store.message_by_slack_ts(link.id, _part_key(slack_ts, n))
+            if row is None:
+                return rows
+            rows.append(row)
+        return rows
 
     async def create(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         """Create a pending row's message on the provider, exactly once."""
@@ -77,8 +101,11 @@ class Outbound:
                 await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=twin.id)
                 return
         await self._store.update_message(row.id, attempts=row.attempts + 1)
+        slack_ts = (row.slack_ts or "").split("#")[0]
+        context = SlackContext(channel=link.channel_id, user=row.slack_user,
+                               permalink=await self._slack.permalink(channel=link.channel_id, ts=slack_ts))
         try:
-            created = await provider.create_message(link.request_id, row.content)
+            created = await provider.create_message(link.request_id, row.content, context=context)
         except ProviderError as exc:
             if exc.transient:
                 raise
@@ -86,7 +113,9 @@ class Outbound:
             doing = f"Sending your reply to {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
-        await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=created.id, error=None)
+        # No id in the answer (some APIs): the next poll recognises the message by its content.
+        await self._store.update_message(row.id, state=MessageState.SENT, error=None,
+                                         provider_message_id=created.id if created else None)
 
     async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:
         since = datetime.fromtimestamp(row.created_at - RECONCILE_WINDOW_SECONDS, UTC)
@@ -118,11 +147,10 @@ class Outbound:
         if row.state == MessageState.PENDING:
             await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
             return
-        if not isinstance(provider, SupportsUpdate):
-            await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
-                                                   "your edit stays in Slack only.")
+        if not isinstance(provider, SupportsUpdate) or row.provider_message_id is None \
+                or len(await self._parts(link, event.slack_ts)) > 1:
+            await self._edit_unsupported(event, row, content, link, provider)
             return
-        assert row.provider_message_id is not None
         try:
             await provider.update_message(link.request_id, row.provider_message_id, content)
         except ProviderError as exc:
@@ -133,6 +161,22 @@ class Outbound:
             return
         await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
 
+    async def _edit_unsupported(self, event: SlackEvent, row: MappedMessage, content: str, link: Link,
+                                provider: Provider) -> None:
+        """Say so; with EDIT_FOLLOW_UP on, also send the new text as an "(edited)" message."""
+        await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+        if not self._edit_follow_up:
+            await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
+                                                   "your edit stays in Slack only.")
+            return
+        await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: your edit was "
+                                               "sent as a new message marked (edited).")
+        key = f"{event.slack_ts}~{event.edited_ts or event.seq}"
+        follow_up = await self._store.insert_slack_message(link_id=link.id, slack_ts=key, slack_user=row.slack_user,
+                                                           content=f"(edited) {content}")
+        if follow_up.state == MessageState.PENDING:
+            await self.create(follow_up, link, provider)
+
     async def _delete(self, event: SlackEvent, link: Link, provider: Provider) -> None:
         row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
         if row is None:
@@ -141,14 +185,16 @@ class Outbound:
             return
         if row.state == MessageState.DELETED:
             return
-        if row.state == MessageState.SENT:
-            if not isinstance(provider, SupportsDelete):
-                await self._tell(link, row.slack_user, f"{provider.display_name} cannot delete messages: "
-                                                       "your reply stays on the request.")
-            else:
-                assert row.provider_message_id is not None
+        parts = await self._parts(link, event.slack_ts)
+        sent = [p for p in parts if p.state == MessageState.SENT and p.provider_message_id]
+        if sent and not isinstance(provider, SupportsDelete):
+            await self._tell(link, row.slack_user, f"{provider.display_name} cannot delete messages: "
+                                                   "your reply stays on the request.")
+        elif sent and isinstance(provider, SupportsDelete):
+            for part in sent:
+                assert part.provider_message_id is not None
                 try:
-                    await provider.delete_message(link.request_id, row.provider_message_id)
+                    await provider.delete_message(link.request_id, part.provider_message_id)
                 except NotFound:
                     pass  # already gone there: the goal is reached
                 except ProviderError as exc:
@@ -156,7 +202,8 @@ class Outbound:
                         raise
                     await self._tell(link, row.slack_user, error_reply(exc, doing="Deleting your reply"))
                     return
-        await self._store.update_message(row.id, state=MessageState.DELETED)
+        for part in parts:
+            await self._store.update_message(part.id, state=MessageState.DELETED)
 
     async def give_up(self, event: SlackEvent, link: Link, error: str) -> None:
         """After the last attempt: mark the message failed and tell its author once."""

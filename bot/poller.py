@@ -19,7 +19,7 @@ from bot.models import Link, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage, SupportsDelete
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
-from bot.slack_messages import deleted_text, message_metadata, provider_message_text
+from bot.slack_messages import deleted_text, message_metadata, provider_message_text, status_text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,12 @@ class Poller:
         self._slack = slack
         self._locks = locks
         self._settings = settings
+        self._busy = asyncio.Lock()
+
+    async def wait_idle(self) -> None:
+        """Return once no poll is running (used on shutdown, before the store closes)."""
+        async with self._busy:
+            return
 
     async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
         """Poll every active link once (a few at a time); one failing link does not stop the others.
@@ -73,7 +79,8 @@ class Poller:
                     results[link.id] = BridgeError(f"unexpected {type(exc).__name__}")
                     log.exception("poll crashed", extra={"link_id": link.id})
 
-        await asyncio.gather(*(one(link) for link in links))
+        async with self._busy:
+            await asyncio.gather(*(one(link) for link in links))
         return results
 
     async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
@@ -96,7 +103,9 @@ class Poller:
         by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
                  if r.provider_message_id}
         # Our own creates whose answer was lost: recognised by content rather than echoed back.
-        unsure = [r for r in rows if r.origin == Origin.SLACK and r.state == MessageState.PENDING and r.attempts > 0]
+        # Also creates the provider confirmed without naming an id (some APIs answer with no id).
+        unsure = [r for r in rows if r.origin == Origin.SLACK and r.attempts > 0 and (
+            r.state == MessageState.PENDING or (r.state == MessageState.SENT and r.provider_message_id is None))]
         # A create that timed out can still be applied later, after its retry succeeded: such a late copy
         # of one of our retried messages is removed, never echoed.
         retried = {r.content.strip() for r in rows if r.origin == Origin.SLACK and r.attempts > 1}
@@ -115,7 +124,7 @@ class Poller:
                 else:
                     fresh = await self._store.insert_provider_message(
                         link_id=link.id, provider_message_id=message.id, content=message.content,
-                        author=message.author, provider_created=message.created)
+                        author=message.author, author_role=message.role, provider_created=message.created)
                     await self._post(fresh, link, provider)
                     result.posted += 1
             elif known.origin == Origin.PROVIDER and known.state == MessageState.POSTED \
@@ -131,7 +140,8 @@ class Poller:
                         and row.state in (MessageState.POSTED, MessageState.POSTING):
                     await self._mirror_delete(row, link, provider)
                     result.deleted += 1
-        await self._store.record_poll(link.id, cursor=cursor)
+        status = await self._announce_status(link, provider) if result.full else None
+        await self._store.record_poll(link.id, cursor=cursor, request_status=status)
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
                                     "deleted": result.deleted, "adopted": result.adopted, "full": result.full})
@@ -149,10 +159,19 @@ class Poller:
             ts = await self._slack.post(
                 channel=link.channel_id, thread_ts=link.thread_ts,
                 text=provider_message_text(author=row.author or "unknown", content=row.content,
-                                           provider_name=provider.display_name),
+                                           provider_name=provider.display_name, role=row.author_role),
                 metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
                                           message_id=row.provider_message_id))
         await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)
+
+    async def _announce_status(self, link: Link, provider: Provider) -> str | None:
+        """On full polls: a change of the request's status is announced in its thread."""
+        info = await provider.get_request(link.request_id)
+        if info.status and link.request_status and info.status != link.request_status and link.thread_ts:
+            await self._slack.post(channel=link.channel_id, thread_ts=link.thread_ts,
+                                   text=status_text(old=link.request_status, new=info.status,
+                                                    provider_name=provider.display_name))
+        return info.status
 
     async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
         log.warning("a retried create was applied twice; removing the late copy",
@@ -166,7 +185,7 @@ class Poller:
         assert row.slack_ts is not None
         await self._slack.update(channel=link.channel_id, ts=row.slack_ts,
                                  text=provider_message_text(author=message.author, content=message.content,
-                                                            provider_name=provider.display_name))
+                                                            provider_name=provider.display_name, role=message.role))
         await self._store.update_message(row.id, content=message.content, author=message.author)
 
     async def _mirror_delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:

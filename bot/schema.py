@@ -61,6 +61,7 @@ messages = Table(
     Column("slack_user", String(32)),
     # The provider-side author, shown in Slack for provider-origin messages.
     Column("author", Text),
+    Column("author_role", String(32)),
     # What the other side holds now: the text we created/updated there, or the provider text we mirrored.
     Column("content", Text, nullable=False, default=""),
     Column("provider_created", String(40)),

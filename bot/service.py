@@ -20,6 +20,8 @@ from bot.outbound import Outbound
 from bot.poller import Poller
 from bot.providers.base import Provider
 from bot.providers.cloudforce_one import CloudforceOne, auth_headers
+from bot.providers.huawei import build_huawei
+from bot.providers.jitsudo import build_jitsudo
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway, build_web_client
 from bot.store import Store
@@ -37,6 +39,10 @@ def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport |
                               headers=auth_headers(api_token=token, email=settings.cloudflare_email, api_key=key),
                               transport=transport)
         providers[CloudforceOne.name] = CloudforceOne(client, account_id=settings.cloudflare_account_id)
+    for build in (build_huawei, build_jitsudo):
+        provider = build(settings, transport=transport)
+        if provider is not None:
+            providers[provider.name] = provider
     return providers
 
 
@@ -74,7 +80,7 @@ class Service:
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
         providers = build_providers(settings)
         locks = LinkLocks()
-        outbound = Outbound(store=store, providers=providers, slack=slack)
+        outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings)
         inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings)
         return cls(
@@ -97,6 +103,8 @@ class Service:
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        await self.poller.wait_idle()
+        await self.inbox.wait_idle()
         for provider in self.providers.values():
             await provider.aclose()
         await self.store.close()

@@ -47,6 +47,27 @@ class Settings(BaseSettings):
     cloudflare_api_key: SecretStr | None = None
     cloudflare_base_url: str = "https://api.cloudflare.com/client/v4"
 
+    # Huawei Cloud service tickets (OSM). AK/SK signing is Huawei's recommendation; an IAM token is the
+    # alternative. OSM is a global service: signing with AK/SK also needs the account's domain id.
+    huawei_endpoint: str = "https://osm.myhuaweicloud.com"
+    huawei_ak: str | None = None
+    huawei_sk: SecretStr | None = None
+    huawei_domain_id: str | None = None
+    huawei_auth_token: SecretStr | None = None
+    huawei_group_id: str | None = None
+    huawei_site: Literal[0, 1] | None = None
+    huawei_language: str = "en-us"
+    huawei_time_zone: str = "GMT+0"
+
+    # JITSudo access requests: an API key (X-API-Key) or a bearer token, and the tenant on every call.
+    jitsudo_base_url: str | None = None
+    jitsudo_api_key: SecretStr | None = None
+    jitsudo_bearer_token: SecretStr | None = None
+    jitsudo_tenant_id: str | None = None
+
+    # Providers that cannot edit: also post the edited text as a new "(edited)" message.
+    edit_follow_up: bool = False
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -92,16 +113,26 @@ class Settings(BaseSettings):
             missing.append("SLACK_BOT_TOKEN")
         if self.slack_signing_secret is None and not self.socket_mode:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
-        if self.cloudflare_account_id is None:
-            missing.append("CLOUDFLARE_ACCOUNT_ID")
-        if self.cloudflare_api_token is None and (self.cloudflare_email is None or self.cloudflare_api_key is None):
-            missing.append("CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)")
+        cf_credentials = self.cloudflare_api_token is not None or (
+            self.cloudflare_email is not None and self.cloudflare_api_key is not None)
+        cf_started = self.cloudflare_account_id is not None or self.cloudflare_api_token is not None \
+            or self.cloudflare_email is not None or self.cloudflare_api_key is not None
+        others = (self.huawei_ak is not None or self.huawei_auth_token is not None
+                  or self.jitsudo_base_url is not None)
+        if cf_started or not others:
+            if self.cloudflare_account_id is None:
+                missing.append("CLOUDFLARE_ACCOUNT_ID")
+            if not cf_credentials:
+                missing.append("CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)")
+            if not cf_started:
+                missing[-2:] = [" + ".join(missing[-2:]) + ", or another provider's settings (HUAWEI_*, JITSUDO_*)"]
         return missing
 
     def secrets(self) -> list[str]:
         """Every secret value, so the log filter can mask them."""
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                  self.cloudflare_api_token, self.cloudflare_api_key]
+                  self.cloudflare_api_token, self.cloudflare_api_key, self.huawei_sk, self.huawei_auth_token,
+                  self.jitsudo_api_key, self.jitsudo_bearer_token]
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 

@@ -38,9 +38,29 @@ def root_text(info: RequestInfo, *, provider_name: str, linked_by: str) -> str:
     )
 
 
-def provider_message_text(*, author: str, content: str, provider_name: str) -> str:
-    """A message from the other side, attributed to its author; its text can ping nobody."""
-    return f"*{escape_for_slack(author)}* ({provider_name}):\n{escape_for_slack(content)}"
+def provider_message_text(*, author: str, content: str, provider_name: str, role: str | None = None) -> str:
+    """A message from the other side, attributed to its author (and role); its text can ping nobody."""
+    where = f"{escape_for_slack(role)}, {provider_name}" if role else provider_name
+    return f"*{escape_for_slack(author)}* ({where}):\n{escape_for_slack(content)}"
+
+
+def split_content(content: str, limit: int) -> list[str]:
+    """Numbered parts of at most `limit` characters each, cut at a line or word end where possible."""
+    if len(content) <= limit:
+        return [content]
+    # Reserve room for the "(k/n) " prefix; 20 characters covers up to 9999 parts.
+    size = max(1, limit - 20)
+    chunks: list[str] = []
+    rest = content
+    while rest:
+        if len(rest) <= size:
+            chunks.append(rest)
+            break
+        cut = max(rest.rfind("\n", 0, size), rest.rfind(" ", 0, size))
+        cut = cut if cut > size // 2 else size
+        chunks.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < size else rest[cut:]
+    return [f"({n}/{len(chunks)}) {chunk}" for n, chunk in enumerate(chunks, 1)]
 
 
 def deleted_text(*, author: str, provider_name: str) -> str:
@@ -50,3 +70,8 @@ def deleted_text(*, author: str, provider_name: str) -> str:
 def reply_content(*, display_name: str, text: str) -> str:
     """What the provider receives for a Slack reply: the Slack author's name, then the text."""
     return f"{display_name} (via Slack): {text}"
+
+
+def status_text(*, old: str, new: str, provider_name: str) -> str:
+    return f":arrows_counterclockwise: {provider_name} request status changed: *{escape_for_slack(old)}* → " \
+           f"*{escape_for_slack(new)}*"

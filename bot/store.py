@@ -185,13 +185,14 @@ class Store:
 
     async def insert_provider_message(
         self, *, link_id: int, provider_message_id: str, content: str, author: str, provider_created: str | None,
+        author_role: str | None = None,
     ) -> MappedMessage:
         """Record a provider message as `posting` before its Slack post; an existing row is returned."""
         try:
             async with self._write() as conn:
                 await conn.execute(M.insert().values(
                     link_id=link_id, origin=Origin.PROVIDER, state=MessageState.POSTING,
-                    provider_message_id=provider_message_id, content=content, author=author,
+                    provider_message_id=provider_message_id, content=content, author=author, author_role=author_role,
                     provider_created=provider_created, attempts=0, created_at=time.time()))
         except IntegrityError:
             pass

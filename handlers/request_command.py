@@ -25,7 +25,7 @@ def register(app: AsyncApp, service: Service) -> None:
             return help_reply(command)
         if command.argument is not None:
             try:
-                service.linker.provider_for(None).validate_request_id(command.argument)
+                service.linker.provider_for(command.provider).validate_request_id(command.argument)
             except InvalidInput as exc:
                 return error_reply(exc, doing="")
         return None
@@ -47,9 +47,11 @@ def register(app: AsyncApp, service: Service) -> None:
         channel, user = command["channel_id"], command["user_id"]
         try:
             if parsed.action == Action.LINK:
-                text = await service.linker.link(channel=channel, user=user, raw_id=str(parsed.argument))
+                text = await service.linker.link(channel=channel, user=user, raw_id=str(parsed.argument),
+                                                 provider_name=parsed.provider)
             elif parsed.action == Action.UNLINK:
-                text = await service.linker.unlink(channel=channel, user=user, raw_id=str(parsed.argument))
+                text = await service.linker.unlink(channel=channel, user=user, raw_id=str(parsed.argument),
+                                                   provider_name=parsed.provider)
             else:
                 text = await service.linker.list(channel=channel)
         except BridgeError as exc:

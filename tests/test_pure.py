@@ -29,6 +29,11 @@ REQUIRED = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "cloudflar
             "cloudflare_api_token": "t", "_env_file": None}
 
 
+def test_parse_with_a_provider() -> None:
+    parsed = parse("link Huawei case-123")
+    assert (parsed.action, parsed.provider, parsed.argument) == (Action.LINK, "huawei", "case-123")
+
+
 @pytest.mark.parametrize("text, action, argument, problem", [
     ("link f174e90a-fafe-4643-bbbc-4a0ed4fc8415", Action.LINK, "f174e90a-fafe-4643-bbbc-4a0ed4fc8415", None),
     ("  LINK   abc  ", Action.LINK, "abc", None),
@@ -37,7 +42,7 @@ REQUIRED = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "cloudflar
     ("help", Action.HELP, None, None),
     ("", Action.HELP, None, None),
     ("link", Action.HELP, None, "`/request link` missing the request id."),
-    ("link a b", Action.HELP, None, "`/request link` takes exactly one request id."),
+    ("link a b c", Action.HELP, None, "`/request link` takes a provider and one request id."),
     ("nope", Action.HELP, None, "Unknown sub-command `nope`."),
 ])
 def test_parse(text: str, action: Action, argument: str | None, problem: str | None) -> None:

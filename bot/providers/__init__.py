@@ -4,8 +4,9 @@ from bot.providers.base import (
     Provider,
     ProviderMessage,
     RequestInfo,
+    SlackContext,
     SupportsDelete,
     SupportsUpdate,
 )
 
-__all__ = ["Provider", "ProviderMessage", "RequestInfo", "SupportsDelete", "SupportsUpdate"]
+__all__ = ["Provider", "ProviderMessage", "RequestInfo", "SlackContext", "SupportsDelete", "SupportsUpdate"]

@@ -21,12 +21,23 @@ class RequestInfo:
 class ProviderMessage:
     """One message of a request conversation, in provider-neutral form."""
 
-    id: str
+    id: str  # stable across polls; synthesised by the provider module when the API gives none
     author: str
     content: str
     created: str | None
     updated: str | None
+    # How the author is presented in Slack besides the name, e.g. "Huawei engineer", "approver", "AI".
+    role: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class SlackContext:
+    """Where a bridged Slack message came from; providers that keep metadata store it with the message."""
+
+    channel: str
+    user: str | None
+    permalink: str | None = None
 
 
 @runtime_checkable
@@ -35,6 +46,8 @@ class Provider(Protocol):
 
     name: str  # as typed in `/request link <name> <id>`
     display_name: str  # as shown to people
+    # Longest message content the provider accepts; a longer Slack reply is sent as numbered parts.
+    max_content_length: int | None
 
     def validate_request_id(self, raw: str) -> str:
         """The canonical id, or InvalidInput before any outbound call."""
@@ -42,7 +55,11 @@ class Provider(Protocol):
 
     async def get_request(self, request_id: str) -> RequestInfo: ...
 
-    async def create_message(self, request_id: str, content: str) -> ProviderMessage: ...
+    async def create_message(self, request_id: str, content: str, *,
+                             context: SlackContext | None = None) -> ProviderMessage | None:
+        """Create a message. None: created, but the API does not say under which id (the next poll finds
+        it by its content). Raises AmbiguousWrite when the outcome is unknown."""
+        ...
 
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
         """Messages oldest first; with `after` (a cursor from `cursor_of`), at least those newer than it."""

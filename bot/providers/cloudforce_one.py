@@ -24,7 +24,7 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, send
-from bot.providers.base import ProviderMessage, RequestInfo
+from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
 from bot.providers.cloudforce_one_models import Envelope, MessageItem, MessageListParams, RequestItem
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ class CloudforceOne:
 
     name = "cloudforce-one"
     display_name = "Cloudforce One"
+    max_content_length: int | None = None  # the spec sets no limit
 
     def __init__(self, client: httpx.AsyncClient, *, account_id: str, policy: RetryPolicy | None = None) -> None:
         self._client = client
@@ -120,7 +121,8 @@ class CloudforceOne:
         return RequestInfo(id=item.id, title=item.summary, status=item.status, readable_id=item.readable_id,
                            raw=item.model_dump())
 
-    async def create_message(self, request_id: str, content: str) -> ProviderMessage:
+    async def create_message(self, request_id: str, content: str, *,
+                             context: SlackContext | None = None) -> ProviderMessage:
         result = await self._call("POST", self._path(request_id, "message", "new"), json={"content": content},
                                   idempotent=False)
         return self._message(result)

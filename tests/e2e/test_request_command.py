@@ -113,7 +113,7 @@ def test_help_unknown_and_missing_arguments_answer_with_help(
     ack = bot.command(text, response_url=slack.response_url("help"))
     body = ack.json()
     assert body["response_type"] == "ephemeral"
-    assert expected in body["text"] and "/request link <request-id>" in body["text"]
+    assert expected in body["text"] and "/request link [provider] <request-id>" in body["text"]
     assert cf.calls == []
 
 
