@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
+from bot.access import Access
 from bot.errors import BridgeError, InvalidInput, Rejected
 from bot.locks import LinkLocks
 from bot.markup import escape_for_slack
@@ -21,7 +22,8 @@ log = logging.getLogger(__name__)
 
 class Linker:
     def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
-                 poller: Poller, locks: LinkLocks) -> None:
+                 poller: Poller, locks: LinkLocks, access: Access) -> None:
+        self._access = access
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -43,11 +45,19 @@ class Linker:
         """Post a root message, link its thread to the request, and back-fill the conversation."""
         provider = self.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
+        denied = await self._access.may_link(user=user, channel=channel)
+        if denied:
+            return f":no_entry: {denied}"
         doing = f"Linking {provider.display_name} request `{request_id}`"
         existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
         if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
             where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
             return f"Request `{request_id}` is already linked in this channel" + (f": {where}" if where else ".")
+        elsewhere = await self._store.active_link_of_request(provider=provider.name, request_id=request_id)
+        if elsewhere is not None and elsewhere.channel_id != channel:
+            # <#C…> shows the channel's name only to its members: a private channel stays private.
+            return (f":no_entry: Request `{request_id}` is already linked in <#{elsewhere.channel_id}>. "
+                    "Unlink it there first: one request, one thread.")
         try:
             info = await provider.get_request(request_id)
         except BridgeError as exc:
@@ -85,6 +95,9 @@ class Linker:
         link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
         if link is None:
             return f"Request `{request_id}` is not linked in this channel."
+        denied = self._access.may_unlink(user=user, link=link)
+        if denied:
+            return f":no_entry: {denied}"
         async with self._locks(link.id):
             await self._store.unlink(link.id)
         if link.thread_ts:

@@ -186,13 +186,13 @@ class Outbound:
         if row.state == MessageState.DELETED:
             return
         parts = await self._parts(link, event.slack_ts)
-        sent = [p for p in parts if p.state == MessageState.SENT and p.provider_message_id]
-        if sent and not isinstance(provider, SupportsDelete):
+        sent = [p for p in parts if p.state == MessageState.SENT]
+        if sent and (not isinstance(provider, SupportsDelete) or any(p.provider_message_id is None for p in sent)):
             await self._tell(link, row.slack_user, f"{provider.display_name} cannot delete messages: "
                                                    "your reply stays on the request.")
         elif sent and isinstance(provider, SupportsDelete):
             for part in sent:
-                assert part.provider_message_id is not None
+                assert part.provider_message_id is not None  # checked above
                 try:
                     await provider.delete_message(link.request_id, part.provider_message_id)
                 except NotFound:

@@ -10,6 +10,7 @@ from datetime import datetime
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.access import Access
 from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
@@ -86,7 +87,8 @@ class Service:
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
-            linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks),
+            linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
+                          access=Access(settings=settings, slack=slack)),
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )
 

@@ -5,7 +5,10 @@ A missing or malformed setting becomes one `ConfigError` line naming it, never a
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -68,6 +71,13 @@ class Settings(BaseSettings):
     # Providers that cannot edit: also post the edited text as a new "(edited)" message.
     edit_follow_up: bool = False
 
+    # Who may link (comma-separated Slack ids). Empty: anyone in a channel the bot is in.
+    allowed_channel_ids: str = ""
+    allowed_user_ids: str = ""
+    allowed_usergroup_ids: str = ""
+    # May unlink any link (besides the person who made it).
+    admin_user_ids: str = ""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -91,6 +101,10 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http(s) URL such as https://api.cloudflare.com/client/v4")
         return value.rstrip("/")
+
+    @staticmethod
+    def id_list(value: str) -> frozenset[str]:
+        return frozenset(part.strip() for part in value.split(",") if part.strip())
 
     @property
     def socket_mode(self) -> bool:
@@ -136,10 +150,30 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
 
 
+# Secrets that may be given as files (`NAME_FILE=/run/secrets/...`), as container secret stores do.
+SECRET_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "CLOUDFLARE_API_TOKEN",
+                   "CLOUDFLARE_API_KEY", "HUAWEI_SK", "HUAWEI_AUTH_TOKEN", "JITSUDO_API_KEY", "JITSUDO_BEARER_TOKEN")
+
+
+def _secrets_from_files(environ: Mapping[str, str]) -> dict[str, str]:
+    values = {}
+    for name in SECRET_SETTINGS:
+        path = environ.get(f"{name}_FILE")
+        if not path:
+            continue
+        if environ.get(name):
+            raise ConfigError(f"{name} and {name}_FILE are both set; keep one")
+        try:
+            values[name.lower()] = Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE: cannot read {path} ({exc.strerror})") from None
+    return values
+
+
 def load_settings(*, for_serve: bool = True, **overrides: object) -> Settings:
     """Read and validate settings; raise ConfigError with one line naming what is wrong."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**{**_secrets_from_files(os.environ), **overrides})  # type: ignore[arg-type]
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -22,7 +22,7 @@ SLACK = "Slack"
 _PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
               "invalid_auth", "not_authed", "account_inactive", "missing_scope", "thread_not_found",
               "message_not_found", "cant_update_message", "cant_delete_message", "user_not_found",
-              "invalid_metadata_format", "invalid_blocks", "restricted_action"}
+              "invalid_metadata_format", "invalid_blocks", "restricted_action", "no_such_subteam"}
 
 
 def build_web_client(*, token: str, base_url: str, timeout: float) -> AsyncWebClient:
@@ -129,6 +129,14 @@ class SlackGateway:
                     str((meta.get("event_payload") or {}).get("message_id")) == message_id:
                 return str(message["ts"])
         return None
+
+    async def usergroup_members(self, group_id: str) -> list[str]:
+        """Members of a Slack user group (scope usergroups:read); an unknown group has none."""
+        try:
+            data = await self._call("usergroups.users.list", usergroup=group_id)
+        except Rejected:
+            return []
+        return [str(u) for u in data.get("users", [])]
 
     async def display_name(self, user_id: str) -> str:
         """A person's display name (falling back to real name, then handle), cached per process."""

@@ -124,6 +124,12 @@ class Store:
             L.c.state != LinkState.UNLINKED).order_by(L.c.id))
         return Link(**rows[0]) if rows else None
 
+    async def active_link_of_request(self, *, provider: str, request_id: str) -> Link | None:
+        """The request's active link, in whichever channel."""
+        rows = await self._fetch(select(L).where(
+            L.c.provider == provider, L.c.request_id == request_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+        return Link(**rows[0]) if rows else None
+
     async def links_in_channel(self, channel_id: str) -> list[Link]:
         rows = await self._fetch(select(L).where(
             L.c.channel_id == channel_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))

@@ -10,7 +10,8 @@ ROOT = "1700000000.000100"
 
 def row(ts: str, *, state: str = "sent", edited: str | None = None) -> MappedMessage:
     return MappedMessage(id=1, link_id=1, origin="slack", state=state, slack_ts=ts, provider_message_id="9",
-                         slack_user="U1", author=None, author_role=None, content="x", provider_created=None, slack_edited_ts=edited,
+                         slack_user="U1", author=None, author_role=None, content="x", provider_created=None,
+                         slack_edited_ts=edited,
                          attempts=1, error=None, created_at=0.0)
 
 

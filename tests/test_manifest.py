@@ -19,7 +19,8 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "slack-manifest.schema.
 # What the code relies on. Keep these in step with the handlers: a later test ties them to the
 # listeners registered in handlers/.
 REQUIRED_BOT_SCOPES = frozenset(
-    {"channels:history", "groups:history", "chat:write", "chat:write.customize", "commands", "users:read"}
+    {"channels:history", "groups:history", "chat:write", "chat:write.customize", "commands", "users:read",
+     "usergroups:read"}
 )
 REQUIRED_BOT_EVENTS = frozenset({"message.channels", "message.groups"})
 REQUIRED_SLASH_COMMANDS = frozenset({"/request"})

@@ -315,9 +315,9 @@ class HuaweiOSM:
 
 def _title(description: str | None) -> str | None:
     """The case's brief description, first line, shortened: the API has no separate title."""
-    if not description:
+    if not description or not description.strip():
         return None
-    line = description.strip().splitlines()[0] if description.strip() else ""
+    line = description.strip().splitlines()[0]
     return line if len(line) <= TITLE_MAX else line[: TITLE_MAX - 1] + "…"
 
 

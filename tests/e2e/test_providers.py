@@ -88,8 +88,8 @@ def world(request: pytest.FixtureRequest) -> Iterator[World]:
 
 @pytest.fixture
 def pbot(world: World, slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
-    settings = bot_settings(slack_url=slack.base_url.removesuffix("/api/"), cf_url=cf.base_url.removesuffix("/client/v4"),
-                            db_path=db_path, **world.settings)
+    settings = bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                            cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path, **world.settings)
     running = RunningBot(settings)
     assert list(running.service.providers) == [world.name]
     yield running

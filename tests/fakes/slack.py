@@ -62,6 +62,7 @@ class _Fault:
 class _State:
     messages: dict[tuple[str, str], _Message] = field(default_factory=dict)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
     calls: list[dict[str, Any]] = field(default_factory=list)
     responses: list[tuple[str, Any]] = field(default_factory=list)
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
@@ -103,6 +104,7 @@ class FakeSlack:
             "chat.getPermalink": self._get_permalink,
             "conversations.replies": self._replies,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
         }
         self.add_user(bot_user_id, name="request-bridge", real_name="Request Bridge", is_bot=True)
         self._app = web.Application()
@@ -314,6 +316,12 @@ class FakeSlack:
             body["response_metadata"] = {"next_cursor": _encode_cursor(rest[0].ts)}
         return body
 
+    def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        group = _required(params, "usergroup", "invalid_arguments")
+        if group not in self._state.usergroups:
+            raise _SlackError("no_such_subteam")
+        return {"users": list(self._state.usergroups[group])}
+
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self._state.users.get(str(params.get("user", "")))
         if user is None:
@@ -420,6 +428,11 @@ class FakeSlack:
         }
         with self._lock:
             self._state.users[user_id] = user
+
+    def add_usergroup(self, group_id: str, users: list[str]) -> None:
+        """A Slack user group (answers usergroups.users.list)."""
+        with self._lock:
+            self._state.usergroups[group_id] = list(users)
 
     def post_user_message(
         self, channel: str, text: str, *, user: str, thread_ts: str | None = None, ts: str | None = None
