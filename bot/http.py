@@ -30,6 +30,8 @@ class RetryPolicy:
     max_delay: float = 8.0
     # A longer Retry-After is not slept inline: the caller is told and tries again later.
     max_inline_wait: float = 10.0
+    # A provider answer larger than this is refused rather than read into memory.
+    max_response_bytes: int = 10 * 1024 * 1024
 
 
 def build_client(*, base_url: str, headers: Mapping[str, str], timeout: float,
@@ -55,6 +57,24 @@ def retry_after_seconds(response: httpx.Response, default: float = 1.0) -> float
         return max(0.0, when.timestamp() - time.time()) if when else default
 
 
+class ResponseTooLarge(httpx.TransportError):
+    """The answer exceeded RetryPolicy.max_response_bytes; it was not read to the end."""
+
+
+async def _bounded(client: httpx.AsyncClient, method: str, url: str, *, json: Any, max_bytes: int) -> httpx.Response:
+    """Send a request and read at most `max_bytes` of the answer."""
+    async with client.stream(method, url, json=json) as response:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise ResponseTooLarge(f"answer larger than {max_bytes} bytes", request=response.request)
+        # The body is already decoded: drop the headers that describe the wire form.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
+
+
 def _backoff(policy: RetryPolicy, attempt: int) -> float:
     return min(policy.max_delay, policy.base_delay * 2 ** attempt) * (0.5 + random.random() / 2)
 
@@ -70,7 +90,7 @@ async def send(
     last_error = "no attempt made"
     for attempt in range(policy.attempts):
         try:
-            response = await client.request(method, url, json=json)
+            response = await _bounded(client, method, url, json=json, max_bytes=policy.max_response_bytes)
         except httpx.ConnectError as exc:
             # The request never left: safe to repeat even for a create.
             last_error = f"cannot connect: {exc}"
