@@ -18,7 +18,7 @@ environment (also read from ./.env):
   SLACK_SIGNING_SECRET     signing secret, for HTTP mode                        (required in HTTP mode)
   SLACK_APP_TOKEN          app-level token xapp-...; when set, runs in Socket Mode
   SLACK_API_URL            Web API base URL                    [https://slack.com/api/]
-  CLOUDFLARE_ACCOUNT_ID    32-hex account identifier                            (required)
+  CLOUDFLARE_ACCOUNT_ID    32-hex account identifier (Cloudforce One; at least one provider is required)
   CLOUDFLARE_API_TOKEN     API token with Cloudforce One Write (Bearer), or:
   CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY   the email + Global API key pair
   CLOUDFLARE_BASE_URL      v4 API base URL            [https://api.cloudflare.com/client/v4]
@@ -31,6 +31,12 @@ environment (also read from ./.env):
   MAX_ATTEMPTS             attempts before a reply is reported as failed        [24]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
+  HUAWEI_AK + HUAWEI_SK + HUAWEI_DOMAIN_ID (or HUAWEI_AUTH_TOKEN), HUAWEI_ENDPOINT, HUAWEI_GROUP_ID,
+  HUAWEI_SITE, HUAWEI_LANGUAGE, HUAWEI_TIME_ZONE           Huawei Cloud service tickets
+  JITSUDO_BASE_URL, JITSUDO_API_KEY (or JITSUDO_BEARER_TOKEN), JITSUDO_TENANT_ID   JITSudo
+  ALLOWED_CHANNEL_IDS, ALLOWED_USER_IDS, ALLOWED_USERGROUP_IDS, ADMIN_USER_IDS  who may link/unlink
+  EDIT_FOLLOW_UP           send edits as "(edited)" messages where a provider cannot edit [false]
+  NAME_FILE                read any secret NAME (tokens, keys, signing secret) from a file
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
 """
 
@@ -38,7 +44,8 @@ environment (also read from ./.env):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="request-bridge",
-        description="Bridges Slack threads to Cloudflare Cloudforce One request conversations.",
+        description="Bridges Slack threads to request conversations on Cloudflare Cloudforce One, "
+                    "Huawei Cloud service tickets and JITSudo access requests.",
         epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
