@@ -14,18 +14,18 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import random
 import re
 import socket
 import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.faults import Fault, FaultInjection
 
 API_PREFIX = "/client/v4"
 REQUESTS_PATH = API_PREFIX + "/accounts/{account_id}/cloudforce-one/requests"
@@ -83,15 +83,6 @@ class _ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-@dataclass
-class _Fault:
-    op: str
-    kind: str
-    remaining: int
-    retry_after: int
-    delay: float
-
-
 def format_time(value: datetime) -> str:
     """RFC 3339, UTC, microseconds, trailing Z."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -132,8 +123,12 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CALL = web.RequestKey("call", dict)  # the recorded call, so handlers can mark it injected
 
 
-class FakeCloudforceOne:
+class FakeCloudforceOne(FaultInjection):
     """Cloudforce One requests and messages, served under ``/client/v4``."""
+
+    OPS = OPS
+    FAULT_KINDS = FAULT_KINDS
+    DEFAULT_RETRY_AFTER = 2
 
     def __init__(
         self,
@@ -156,13 +151,7 @@ class FakeCloudforceOne:
         self._next_message_id = 1
         self._next_readable = 1
         self._calls: list[dict[str, Any]] = []
-        self._faults: list[_Fault] = []
-        self._fault_count = 0
-        # Random faults (fault-injection suite): each call fails with probability `rate`, seeded.
-        self._fault_rate = 0.0
-        self._fault_rng = random.Random(0)
-        self._fault_kinds: tuple[str, ...] = ()
-        self._fault_delay = 5.0
+        self._init_faults()
         self._base_url: str | None = None
         self._app = self._build_app()
 
@@ -240,32 +229,6 @@ class FakeCloudforceOne:
             return response
 
         return serve
-
-    def _take_fault(self, op: str, call: dict[str, Any]) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.op in (op, "any"):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    self._fault_count += 1
-                    call["injected"] = fault.kind
-                    return fault
-            if self._fault_rate and self._fault_rng.random() < self._fault_rate:
-                fault = _Fault(op, self._fault_rng.choice(self._fault_kinds), 1, 1, self._fault_delay)
-                self._fault_count += 1
-                call["injected"] = fault.kind
-                return fault
-        return None
-
-    def set_fault_rate(self, rate: float, *, seed: int, kinds: tuple[str, ...] = FAULT_KINDS,
-                       delay: float = 5.0) -> None:
-        """Fail each call with probability `rate`, choosing among `kinds`; 0 stops it. Retry-After is 1 s."""
-        if any(kind not in FAULT_KINDS for kind in kinds):
-            raise ValueError(f"unknown fault kind in {kinds!r}")
-        with self._lock:
-            self._fault_rate, self._fault_rng = rate, random.Random(seed)
-            self._fault_kinds, self._fault_delay = kinds, delay
 
     def _handle(self, request: web.Request, handler: Handler) -> web.Response:
         try:
@@ -570,34 +533,10 @@ class FakeCloudforceOne:
         with self._lock:
             self._calls.clear()
 
-    def fail_next(
-        self, op: str, kind: str, *, count: int = 1, retry_after: int = 2, delay: float = 5.0
-    ) -> None:
-        """Make the next ``count`` calls of ``op`` (or ``"any"``) fail as ``kind``."""
-        if op not in (*OPS, "any"):
-            raise ValueError(f"unknown op {op!r}")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}")
-        with self._lock:
-            self._faults.append(_Fault(op, kind, count, retry_after, delay))
-
-    def clear_faults(self) -> None:
-        """Drop every fault not yet served and stop random ones (the outage is over)."""
-        with self._lock:
-            self._faults.clear()
-            self._fault_rate = 0.0
-
-    @property
-    def fault_count(self) -> int:
-        """How many calls were answered by an injected fault."""
-        with self._lock:
-            return self._fault_count
-
-
 # --------------------------------------------------------------------- helpers
 
 
-def _fault_response(request: web.Request, fault: _Fault) -> web.Response:
+def _fault_response(request: web.Request, fault: Fault) -> web.Response:
     if fault.kind == "429":
         return failure(
             429,

@@ -24,14 +24,12 @@ import copy
 import hashlib
 import hmac
 import json
-import random
 import re
 import socket
 import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -40,6 +38,8 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
+
+from tests.fakes.faults import Fault, FaultInjection
 
 API = "/v2/servicerequest/cases"
 OPS = ("get_request", "list_messages", "create_message")
@@ -59,15 +59,6 @@ class _ApiError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
-
-
-@dataclass
-class _Fault:
-    op: str
-    kind: str
-    remaining: int
-    retry_after: int
-    delay: float
 
 
 def error_body(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
@@ -90,8 +81,11 @@ def _as_time(value: datetime | str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class FakeHuawei:
+class FakeHuawei(FaultInjection):
     """OSM v2 under ``/v2/servicerequest``; `.base_url` is the endpoint (HUAWEI_ENDPOINT)."""
+
+    OPS = OPS
+    FAULT_KINDS = FAULT_KINDS
 
     def __init__(self, *, ak: str = "test-ak", sk: str = "test-sk", domain_id: str = "test-domain",
                  token: str = "test-iam-token", customer_name: str = "request-bridge") -> None:
@@ -103,12 +97,7 @@ class FakeHuawei:
         self._cases: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._calls: list[dict[str, Any]] = []
-        self._faults: list[_Fault] = []
-        self._fault_count = 0
-        self._fault_rate = 0.0
-        self._fault_rng = random.Random(0)
-        self._fault_kinds: tuple[str, ...] = ()
-        self._fault_delay = 5.0
+        self._init_faults()
         self._base_url: str | None = None
         self._app = web.Application(middlewares=[self._record])
         one = API + "/{case_id}"
@@ -218,23 +207,6 @@ class FakeHuawei:
         if site not in (None, "0", "1") or not 1 <= len(language) <= 32 or not 1 <= len(zone) <= 32:
             raise _ApiError(400, CODE_PARAM, "Failed")
         return _zone(zone)
-
-    def _take_fault(self, op: str, call: dict[str, Any]) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.op in (op, "any"):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    self._fault_count += 1
-                    call["injected"] = fault.kind
-                    return fault
-            if self._fault_rate and self._fault_rng.random() < self._fault_rate:
-                fault = _Fault(op, self._fault_rng.choice(self._fault_kinds), 1, 1, self._fault_delay)
-                self._fault_count += 1
-                call["injected"] = fault.kind
-                return fault
-        return None
 
     # ------------------------------------------------------------- operations (lock held)
 
@@ -356,35 +328,6 @@ class FakeHuawei:
         with self._lock:
             self._calls.clear()
 
-    def fail_next(self, op: str, kind: str, *, count: int = 1, retry_after: int = 1, delay: float = 5.0) -> None:
-        """Make the next ``count`` calls of ``op`` (or ``"any"``) fail as ``kind``."""
-        if op not in (*OPS, "any"):
-            raise ValueError(f"unknown op {op!r}")
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}")
-        with self._lock:
-            self._faults.append(_Fault(op, kind, count, retry_after, delay))
-
-    def set_fault_rate(self, rate: float, *, seed: int, kinds: tuple[str, ...] = FAULT_KINDS,
-                       delay: float = 5.0) -> None:
-        """Fail each call with probability `rate`, choosing among `kinds`; 0 stops it. Retry-After is 1 s."""
-        if any(kind not in FAULT_KINDS for kind in kinds):
-            raise ValueError(f"unknown fault kind in {kinds!r}")
-        with self._lock:
-            self._fault_rate, self._fault_rng = rate, random.Random(seed)
-            self._fault_kinds, self._fault_delay = kinds, delay
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-            self._fault_rate = 0.0
-
-    @property
-    def fault_count(self) -> int:
-        with self._lock:
-            return self._fault_count
-
-
 def _int_param(request: web.Request, name: str, *, default: int, high: int) -> int:
     raw = request.query.get(name)
     if raw is None:
@@ -394,7 +337,7 @@ def _int_param(request: web.Request, name: str, *, default: int, high: int) -> i
     return int(raw)
 
 
-def _fault_response(request: web.Request, fault: _Fault) -> web.Response:
+def _fault_response(request: web.Request, fault: Fault) -> web.Response:
     if fault.kind == "429":
         return error_body(429, "APIGW.0308", "The throttling threshold has been reached",
                           headers={"Retry-After": str(fault.retry_after)})

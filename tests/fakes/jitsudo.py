@@ -17,17 +17,17 @@ import asyncio
 import base64
 import copy
 import json
-import random
 import socket
 import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.faults import Fault, FaultInjection
 
 TENANT_ID = "6c1f4a52-0d3e-4b7a-9f21-5e8d2c4b7a90"
 SERVICE_IDENTITY = "svc-request-bridge"
@@ -53,15 +53,6 @@ class _ApiError(Exception):
         self.status, self.code, self.message, self.notices = status, code, message, notices
 
 
-@dataclass
-class _Fault:
-    op: str
-    kind: str
-    remaining: int
-    retry_after: int
-    delay: float
-
-
 def format_time(value: datetime) -> str:
     """RFC 3339, UTC, microseconds, trailing Z."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -83,8 +74,11 @@ def _uuid(value: str | None) -> str | None:
 Handler = Callable[[dict[str, Any]], tuple[int, Any]]
 
 
-class FakeJITSudo:
+class FakeJITSudo(FaultInjection):
     """One tenant's access requests and their messages."""
+
+    OPS = OPS
+    FAULT_KINDS = FAULT_KINDS
 
     def __init__(self, *, api_key: str = "jit-test-key", bearer_token: str = "jit-test-jwt",
                  tenant_id: str = TENANT_ID, service_identity: str = SERVICE_IDENTITY,
@@ -96,11 +90,8 @@ class FakeJITSudo:
         self._requests: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._calls: list[dict[str, Any]] = []
-        self._faults: list[_Fault] = []
+        self._init_faults()
         self._refusals: list[list[str]] = []
-        self._fault_count = 0
-        self._fault_rate, self._fault_rng, self._fault_delay = 0.0, random.Random(0), 5.0
-        self._fault_kinds: tuple[str, ...] = ()
         self._base_url: str | None = None
         self._app = web.Application(middlewares=[self._record])
         router = self._app.router
@@ -192,22 +183,6 @@ class FakeJITSudo:
             raise _ApiError(400, CODE_INVALID_TENANT, "X-Tenant-ID header is required and must be a UUID")
         if tenant != _uuid(self.tenant_id):
             raise _ApiError(403, CODE_TENANT_MISMATCH, "credential does not belong to the specified tenant")
-
-    def _take_fault(self, op: str, call: dict[str, Any]) -> _Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.op in (op, "any"):
-                    fault.remaining -= 1
-                    if fault.remaining <= 0:
-                        self._faults.remove(fault)
-                    break
-            else:
-                if not (self._fault_rate and self._fault_rng.random() < self._fault_rate):
-                    return None
-                fault = _Fault(op, self._fault_rng.choice(self._fault_kinds), 1, 1, self._fault_delay)
-            self._fault_count += 1
-            call["injected"] = fault.kind
-            return fault
 
     # ------------------------------------------------------------ operations (lock held)
 
@@ -347,38 +322,10 @@ class FakeJITSudo:
         with self._lock:
             self._calls.clear()
 
-    def fail_next(self, op: str, kind: str, *, count: int = 1, retry_after: int = 1, delay: float = 5.0) -> None:
-        """Make the next ``count`` calls of ``op`` (or ``"any"``) fail as ``kind``."""
-        if op not in (*OPS, "any") or kind not in FAULT_KINDS:
-            raise ValueError(f"unknown op {op!r} or fault kind {kind!r}")
-        with self._lock:
-            self._faults.append(_Fault(op, kind, count, retry_after, delay))
-
-    def set_fault_rate(self, rate: float, *, seed: int, kinds: tuple[str, ...] = FAULT_KINDS,
-                       delay: float = 5.0) -> None:
-        """Fail each call with probability `rate`, choosing among `kinds`; 0 stops it. Retry-After is 1 s."""
-        if any(kind not in FAULT_KINDS for kind in kinds):
-            raise ValueError(f"unknown fault kind in {kinds!r}")
-        with self._lock:
-            self._fault_rate, self._fault_rng = rate, random.Random(seed)
-            self._fault_kinds, self._fault_delay = kinds, delay
-
-    def clear_faults(self) -> None:
-        """Drop every fault not yet served and stop random ones."""
-        with self._lock:
-            self._faults.clear()
-            self._fault_rate = 0.0
-
-    @property
-    def fault_count(self) -> int:
-        with self._lock:
-            return self._fault_count
-
-
 # --------------------------------------------------------------------- helpers
 
 
-def _fault_response(request: web.Request, fault: _Fault) -> web.Response:
+def _fault_response(request: web.Request, fault: Fault) -> web.Response:
     if fault.kind == "429":
         return error(429, CODE_RATE_LIMITED, "too many requests", headers={"Retry-After": str(fault.retry_after)})
     if fault.kind == "500":
