@@ -83,7 +83,10 @@ class CatchUpResult:
 
 
 class CatchUp:
-    def __init__(self, *, store: Store, slack: SlackGateway, inbox: Inbox) -> None:
+    def __init__(self, *, store: Store, slack: SlackGateway, inbox: Inbox, attempts: int = 5,
+                 first_retry: float = 1.0) -> None:
+        self._attempts = attempts
+        self._first_retry = first_retry
         self._store = store
         self._slack = slack
         self._inbox = inbox
@@ -107,26 +110,38 @@ class CatchUp:
         await asyncio.gather(*(self._one(link, result, gate) for link in await self._store.active_links()))
 
     async def _one(self, link: Link, result: CatchUpResult, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            try:
-                if link.thread_ts is None:
-                    return
-                started = time.time()
-                thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
-                rows = await self._store.messages_for_link(link.id)
-                pending = [e for e in (await self._store.pending_events()).get(link.id, [])
-                           if e.received_at < started]
-                for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
-                                           pending=pending, read_started=started):
-                    if await self._inbox.accept(event, event_id=None, link=link):
-                        result.queued += 1
-                result.links += 1
-            except BridgeError as exc:
-                result.failed += 1
-                log.warning("catch-up of a thread failed", extra={"link_id": link.id, "error": str(exc)})
-            except Exception:  # a bug in one thread must not keep the others held
-                result.failed += 1
-                log.exception("catch-up of a thread crashed", extra={"link_id": link.id})
-            finally:
-                self._inbox.release(link.id)
-                self._inbox.kick()
+        """Catch one thread up; its live events stay held until then, so a failed read is retried
+        (a few times, backing off) before the thread is let go uncaught, which could reorder it."""
+        try:
+            for attempt in range(self._attempts):
+                async with gate:
+                    if await self._try(link, result):
+                        return
+                if attempt + 1 < self._attempts:
+                    await asyncio.sleep(min(30.0, self._first_retry * 2 ** attempt))
+            result.failed += 1
+            log.warning("catch-up of a thread gave up; its events flow uncaught", extra={"link_id": link.id})
+        finally:
+            self._inbox.release(link.id)
+            self._inbox.kick()
+
+    async def _try(self, link: Link, result: CatchUpResult) -> bool:
+        try:
+            if link.thread_ts is None:
+                return True
+            started = time.time()
+            thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
+            rows = await self._store.messages_for_link(link.id)
+            pending = [e for e in (await self._store.pending_events()).get(link.id, [])
+                       if e.received_at < started]
+            for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
+                                       pending=pending, read_started=started):
+                if await self._inbox.accept(event, event_id=None, link=link):
+                    result.queued += 1
+            result.links += 1
+            return True
+        except BridgeError as exc:
+            log.warning("catch-up of a thread failed", extra={"link_id": link.id, "error": str(exc)})
+        except Exception:  # a bug in one thread must not keep the others held for ever
+            log.exception("catch-up of a thread crashed", extra={"link_id": link.id})
+        return False

@@ -163,3 +163,24 @@ def test_two_replicas_given_the_same_event_process_it_once(
         assert len(cf.calls_matching("POST", "/message/new")) == 1
     finally:
         other.stop()
+
+
+def test_a_failed_thread_read_is_retried_and_order_still_holds(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    bot.stop()
+    slack.post_user_message(CHANNEL, "written while down", user="U111", thread_ts=thread, ts="1800000000.000600")
+    bot = RunningBot(bot.settings)
+    try:
+        bot.run(bot.service.catch_up.hold_all())
+        slack.post_user_message(CHANNEL, "live", user="U111", thread_ts=thread, ts="1800000000.000700")
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000700", text="live"),
+                       event_id="EvLive")
+        slack.fail_next("conversations.replies", "garbage")  # the first read-back fails
+        result = bot.run(bot.service.catch_up.run())
+        assert (result.links, result.failed) == (1, 0)
+        wait_for(lambda: bot.drain() is not None and bot.pending_events() == 0, what="the inbox to empty")
+        assert created_contents(cf, request_id) == ["Alice (via Slack): written while down",
+                                                    "Alice (via Slack): live"]
+    finally:
+        bot.stop()

@@ -29,7 +29,7 @@ ANALYST_MESSAGES = 110
 EDITS = 40
 DELETIONS = 20
 MIN_CRASHES = 20
-FAULT_RATE = 0.15
+FAULT_RATE = float(os.environ.get("FAULT_RATE", "0.15"))
 NAMES = {"U111": "Alice", "U222": "Bob"}
 
 
