@@ -94,8 +94,13 @@ async def send(
         except httpx.ConnectError as exc:
             # The request never left: safe to repeat even for a create.
             last_error = f"cannot connect: {exc}"
+        except ResponseTooLarge as exc:
+            last_error = str(exc)
+            if not idempotent:
+                raise AmbiguousWrite(f"no usable answer ({last_error})", provider=provider) from None
         except httpx.TransportError as exc:
-            last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            # The type only: a transport error's text can quote the request, headers included.
+            last_error = type(exc).__name__
             if not idempotent:
                 raise AmbiguousWrite(f"no answer ({last_error})", provider=provider) from None
         else:

@@ -26,12 +26,27 @@ class Redactor(logging.Filter):
             text = text.replace(secret, "***")
         return _TOKEN.sub("***", text)
 
+    def _clean_value(self, value: object) -> object:
+        if isinstance(value, str):
+            return self._clean(value)
+        if isinstance(value, dict):
+            return {k: self._clean_value(v) for k, v in value.items()}
+        if isinstance(value, list | tuple | set):
+            return [self._clean_value(v) for v in value]
+        return value
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self._clean(record.getMessage())
         record.args = None
         for key, value in list(vars(record).items()):
-            if key not in _STANDARD and isinstance(value, str):
-                setattr(record, key, self._clean(value))
+            if key not in _STANDARD:
+                setattr(record, key, self._clean_value(value))
+        if record.exc_info:
+            # Tracebacks quote exception texts, which can carry a credential: format here, then mask.
+            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = self._clean(record.stack_info)
         return True
 
 
@@ -46,8 +61,8 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(), "logger": record.name, "message": record.getMessage(),
             **_extras(record),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, default=str)
 
 

@@ -14,7 +14,7 @@ __all__ = ["escape_for_slack", "slack_to_text", "user_ids_in"]
 # message text, so a literal `<` always opens a token and never occurs inside one. Doing both in a
 # single pass is the same as "convert the tokens, then unescape last": unescaped text is never
 # re-read, so "&amp;lt;" becomes "&lt;" and "&lt;!channel&gt;" stays text instead of a mention.
-_MARKUP = re.compile(r"<(?P<token>[^<>]*)>|&(?P<entity>amp|lt|gt);")
+_MARKUP = re.compile(r"<(?P<token>[^<>]*)>|&(?P<entity>amp|lt|gt);|(?P<stray><(?=[!@#]))")
 _ENTITY = re.compile(r"&(amp|lt|gt);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">"}
 _TOKEN = re.compile(r"<([^<>]*)>")
@@ -29,6 +29,10 @@ def slack_to_text(text: str, *, users: Mapping[str, str]) -> str:
         entity = match.group("entity")
         if entity is not None:
             return _ENTITIES[entity]
+        if match.group("stray") is not None:
+            # Slack never sends a bare `<`; before `!`, `@` or `#` it is shown as a look-alike, so it cannot
+            # form a mention or broadcast with the unescaped text that follows.
+            return "\u2039"
         return _render_token(match.group("token"), users)
 
     return _MARKUP.sub(replace, text)
@@ -69,8 +73,8 @@ def _render_token(body: str, users: Mapping[str, str]) -> str:
             return special
     elif _SCHEME.match(target):
         return _render_link(_unescape(target), label)
-    # Unknown markup stays as it was, unescaped like the text around it.
-    return "<" + _unescape(body) + ">"
+    # Unknown markup stays exactly as it came (still escaped), so it cannot turn into a mention.
+    return "<" + body + ">"
 
 
 def _render_special(command: str, label: str) -> str | None:

@@ -12,22 +12,28 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
+from bot.markup import escape_for_slack
 
 
 def error_reply(exc: BridgeError, *, doing: str) -> str:
-    """`doing` names the action that failed, e.g. "Linking request `f174e90a-…`"."""
+    """`doing` names the action that failed, e.g. "Linking request `f174e90a-…`".
+
+    Error texts can come from a provider (or echo the person's input): they are escaped, so they cannot
+    ping a channel or show a disguised link in the bot's name.
+    """
+    detail = escape_for_slack(str(exc))
     if isinstance(exc, InvalidInput):
-        return f":warning: {exc}"
+        return f":warning: {detail}"
     where = exc.provider if isinstance(exc, ProviderError) and exc.provider else "the other side"
     if isinstance(exc, NotFound):
-        return f":warning: {doing} failed: {where} says it does not exist ({exc})."
+        return f":warning: {doing} failed: {where} says it does not exist ({detail})."
     if isinstance(exc, PermissionDenied):
-        return (f":warning: {doing} failed: {where} refused the bot's credentials ({exc}). "
+        return (f":warning: {doing} failed: {where} refused the bot's credentials ({detail}). "
                 "Ask whoever runs Request Bridge to check its API credentials and account.")
     if isinstance(exc, RateLimited):
         return f":hourglass: {doing} failed: {where} is rate limiting the bot; try again in {exc.retry_after:.0f}s."
     if isinstance(exc, Unavailable):
-        return f":warning: {doing} failed: {where} could not be reached ({exc}). Try again shortly."
+        return f":warning: {doing} failed: {where} could not be reached ({detail}). Try again shortly."
     if isinstance(exc, Rejected):
-        return f":warning: {doing} failed: {where} refused it ({exc})."
-    return f":warning: {doing} failed: {exc}"
+        return f":warning: {doing} failed: {where} refused it ({detail})."
+    return f":warning: {doing} failed: {detail}"

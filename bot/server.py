@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import signal
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def build_bolt_app(service: Service) -> AsyncApp:
@@ -40,6 +42,14 @@ def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Applicatio
 
     async def slack_events(request: web.Request) -> web.Response:
         assert bolt_app is not None
+        # Malformed requests are refused here: anyone can send them, and Bolt would answer them with a
+        # 500 and a traceback (it parses the timestamp with int() and decodes the body as UTF-8).
+        try:
+            (await request.read()).decode("utf-8")  # bounded by client_max_size: larger bodies get 413
+        except UnicodeDecodeError:
+            return web.json_response({"error": "body is not UTF-8"}, status=400)
+        if not _TIMESTAMP.fullmatch(request.headers.get("X-Slack-Request-Timestamp", "")):
+            return web.json_response({"error": "invalid request"}, status=401)
         bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

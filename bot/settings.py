@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "cloudflare_api_token",
+                     "cloudflare_api_key", "huawei_sk", "huawei_auth_token", "jitsudo_api_key",
+                     "jitsudo_bearer_token", mode="before")
+    @classmethod
+    def _strip_secret(cls, value: object) -> object:
+        # Secrets pasted or mounted from a secret store often end in a newline, which no API accepts.
+        return value.strip() or None if isinstance(value, str) else value
+
     @field_validator("cloudflare_account_id")
     @classmethod
     def _account_id_is_hex(cls, value: str | None) -> str | None:

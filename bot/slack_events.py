@@ -46,44 +46,62 @@ def _is_bot(message: dict[str, Any]) -> bool:
     return bool(message.get("bot_id")) or message.get("subtype") == "bot_message"
 
 
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _files(message: dict[str, Any]) -> list[dict[str, Any]]:
+    files = message.get("files")
+    return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
+
+
+def _with_files(message: dict[str, Any]) -> str:
+    text = message.get("text") if isinstance(message.get("text"), str) else ""
+    files = _files(message)
+    return "\n".join(part for part in (text, files_markup(files)) if part) if files else str(text)
+
+
 def classify(event: dict[str, Any]) -> ThreadEvent | None:
-    """The thread event this Slack `message` event means, or None when the bridge must ignore it."""
-    channel = event.get("channel")
+    """The thread event this Slack `message` event means, or None when the bridge must ignore it.
+
+    Fields of the wrong type (a signed but malformed payload) make the event ignored, never a crash.
+    """
+    channel = _text(event.get("channel"))
     if not channel:
         return None
     subtype = event.get("subtype")
 
     if subtype in NEW_MESSAGE_SUBTYPES:
-        ts, thread_ts = event.get("ts"), event.get("thread_ts")
-        if not ts or not thread_ts or ts == thread_ts or _is_bot(event) or not event.get("user"):
+        ts, thread_ts, user = _text(event.get("ts")), _text(event.get("thread_ts")), _text(event.get("user"))
+        if not ts or not thread_ts or ts == thread_ts or _is_bot(event) or not user:
             return None
-        text = event.get("text") or ""
-        if event.get("files"):
-            text = "\n".join(part for part in (text, files_markup(event["files"])) if part)
-        return ThreadEvent(EventKind.REPLY, channel, ts, thread_ts, event["user"], text, f"reply:{channel}:{ts}")
+        return ThreadEvent(EventKind.REPLY, channel, ts, thread_ts, user, _with_files(event), f"reply:{channel}:{ts}")
 
     if subtype == "message_changed":
-        message = event.get("message") or {}
-        previous = event.get("previous_message") or {}
-        edited = message.get("edited") or {}
-        ts, thread_ts = message.get("ts"), message.get("thread_ts")
-        if not edited or _is_bot(message) or _is_bot(previous) or not ts or not thread_ts or ts == thread_ts:
+        message, previous = event.get("message"), event.get("previous_message") or {}
+        if not isinstance(message, dict) or not isinstance(previous, dict):
+            return None
+        edited = message.get("edited")
+        ts, thread_ts = _text(message.get("ts")), _text(message.get("thread_ts"))
+        if not edited or not isinstance(edited, dict) or _is_bot(message) or _is_bot(previous) \
+                or not ts or not thread_ts or ts == thread_ts:
             return None
         if message.get("text") == previous.get("text") and message.get("files") == previous.get("files"):
             return None
-        text = message.get("text") or ""
-        if message.get("files"):
-            text = "\n".join(part for part in (text, files_markup(message["files"])) if part)
-        edited_ts = str(edited.get("ts") or event.get("ts"))
+        edited_ts = _text(edited.get("ts")) or _text(event.get("ts")) or ts
         key = f"edit:{channel}:{ts}:{edited_ts}"
-        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, message.get("user"), text, key, edited_ts)
+        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, _text(message.get("user")), _with_files(message),
+                           key, edited_ts)
 
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}
-        ts = event.get("deleted_ts") or previous.get("ts")
-        thread_ts = previous.get("thread_ts")
+        if not isinstance(previous, dict):
+            return None
+        ts = _text(event.get("deleted_ts")) or _text(previous.get("ts"))
+        thread_ts = _text(previous.get("thread_ts"))
         if not ts or _is_bot(previous) or (thread_ts is not None and thread_ts == ts):
             return None
-        return ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, previous.get("user"), "", f"delete:{channel}:{ts}")
+        return ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, _text(previous.get("user")), "",
+                           f"delete:{channel}:{ts}")
 
     return None
