@@ -25,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.base import LoopbackFake
 from tests.fakes.faults import Fault, FaultInjection
 
 API_PREFIX = "/client/v4"
@@ -123,8 +124,10 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CALL = web.RequestKey("call", dict)  # the recorded call, so handlers can mark it injected
 
 
-class FakeCloudforceOne(FaultInjection):
+class FakeCloudforceOne(LoopbackFake, FaultInjection):
     """Cloudforce One requests and messages, served under ``/client/v4``."""
+
+    BASE_PATH = API_PREFIX
 
     OPS = OPS
     FAULT_KINDS = FAULT_KINDS
@@ -152,25 +155,9 @@ class FakeCloudforceOne(FaultInjection):
         self._next_readable = 1
         self._calls: list[dict[str, Any]] = []
         self._init_faults()
-        self._base_url: str | None = None
         self._app = self._build_app()
 
     # ----------------------------------------------------------------- wiring
-
-    @property
-    def app(self) -> web.Application:
-        return self._app
-
-    def bind(self, url: str) -> None:
-        """Remember where the server listens (as returned by ``ServerThread.start``)."""
-        self._base_url = url.rstrip("/")
-
-    @property
-    def base_url(self) -> str:
-        """API base URL for clients: ``<url>/client/v4``."""
-        if self._base_url is None:
-            raise RuntimeError("call bind(url) first")
-        return self._base_url + API_PREFIX
 
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record_middleware])

@@ -39,6 +39,7 @@ from aiohttp import web
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
+from tests.fakes.base import LoopbackFake
 from tests.fakes.faults import Fault, FaultInjection
 
 API = "/v2/servicerequest/cases"
@@ -81,7 +82,7 @@ def _as_time(value: datetime | str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class FakeHuawei(FaultInjection):
+class FakeHuawei(LoopbackFake, FaultInjection):
     """OSM v2 under ``/v2/servicerequest``; `.base_url` is the endpoint (HUAWEI_ENDPOINT)."""
 
     OPS = OPS
@@ -98,25 +99,11 @@ class FakeHuawei(FaultInjection):
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._calls: list[dict[str, Any]] = []
         self._init_faults()
-        self._base_url: str | None = None
         self._app = web.Application(middlewares=[self._record])
         one = API + "/{case_id}"
         self._app.router.add_get(one, self._route("get_request", self._get_case))
         self._app.router.add_get(one + "/messages", self._route("list_messages", self._list_messages))
         self._app.router.add_post(one + "/message", self._route("create_message", self._create_message))
-
-    @property
-    def app(self) -> web.Application:
-        return self._app
-
-    def bind(self, url: str) -> None:
-        self._base_url = url.rstrip("/")
-
-    @property
-    def base_url(self) -> str:
-        if self._base_url is None:
-            raise RuntimeError("call bind(url) first")
-        return self._base_url
 
     # ---------------------------------------------------------------- plumbing
 

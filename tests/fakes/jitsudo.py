@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.base import LoopbackFake
 from tests.fakes.faults import Fault, FaultInjection
 
 TENANT_ID = "6c1f4a52-0d3e-4b7a-9f21-5e8d2c4b7a90"
@@ -74,7 +75,7 @@ def _uuid(value: str | None) -> str | None:
 Handler = Callable[[dict[str, Any]], tuple[int, Any]]
 
 
-class FakeJITSudo(FaultInjection):
+class FakeJITSudo(LoopbackFake, FaultInjection):
     """One tenant's access requests and their messages."""
 
     OPS = OPS
@@ -92,7 +93,6 @@ class FakeJITSudo(FaultInjection):
         self._calls: list[dict[str, Any]] = []
         self._init_faults()
         self._refusals: list[list[str]] = []
-        self._base_url: str | None = None
         self._app = web.Application(middlewares=[self._record])
         router = self._app.router
         router.add_get("/healthz", _healthz)  # the one endpoint without credential or tenant
@@ -101,21 +101,6 @@ class FakeJITSudo(FaultInjection):
             router.add_get("/v1/requests/{id}", self._route("get_request", self._get_request))
         router.add_get("/v1/requests/{id}/messages", self._route("list_messages", self._list_messages))
         router.add_post("/v1/requests/{id}/messages", self._route("create_message", self._create_message))
-
-    @property
-    def app(self) -> web.Application:
-        return self._app
-
-    def bind(self, url: str) -> None:
-        """Remember where the server listens (as returned by ``ServerThread.start``)."""
-        self._base_url = url.rstrip("/")
-
-    @property
-    def base_url(self) -> str:
-        """The API base URL for clients (paths start with /v1)."""
-        if self._base_url is None:
-            raise RuntimeError("call bind(url) first")
-        return self._base_url
 
     # ----------------------------------------------------------------- serving
 

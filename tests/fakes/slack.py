@@ -25,6 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.base import LoopbackFake
+
 FAULT_KINDS = ("ratelimited", "server_error", "garbage")
 REPLIES_MAX_LIMIT = 1000  # conversations.replies default and maximum page size for internal apps
 PERMALINK_HOST = "https://fake.slack.com"
@@ -73,8 +75,10 @@ class _State:
 Method = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class FakeSlack:
+class FakeSlack(LoopbackFake):
     """Slack Web API fake for one workspace and one bot."""
+
+    BASE_PATH = "/api/"
 
     def __init__(
         self,
@@ -94,7 +98,6 @@ class FakeSlack:
         self._fault_rng = random.Random(0)
         self._fault_kinds: tuple[str, ...] = ()
         self._fault_methods: set[str] = set()
-        self._base_url: str | None = None
         self._methods: dict[str, Method] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -113,27 +116,9 @@ class FakeSlack:
 
     # ----------------------------------------------------------------- wiring
 
-    @property
-    def app(self) -> web.Application:
-        return self._app
-
-    def bind(self, url: str) -> None:
-        """Remember where the server listens (as returned by ``ServerThread.start``)."""
-        self._base_url = url.rstrip("/")
-
-    @property
-    def base_url(self) -> str:
-        """Web API base URL for clients: ``<url>/api/``."""
-        return self._bound() + "/api/"
-
     def response_url(self, name: str = "cmd") -> str:
         """An absolute response_url whose POSTs are recorded in ``responses``."""
         return f"{self._bound()}/responses/{name}"
-
-    def _bound(self) -> str:
-        if self._base_url is None:
-            raise RuntimeError("call bind(url) first")
-        return self._base_url
 
     async def _serve_response_url(self, request: web.Request) -> web.Response:
         text = await request.text()
