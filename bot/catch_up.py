@@ -132,8 +132,7 @@ class CatchUp:
             started = time.time()
             thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
             rows = await self._store.messages_for_link(link.id)
-            pending = [e for e in (await self._store.pending_events()).get(link.id, [])
-                       if e.received_at < started]
+            pending = [e for e in await self._store.pending_events_of_link(link.id) if e.received_at < started]
             for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
                                        pending=pending, read_started=started):
                 if await self._inbox.accept(event, event_id=None, link=link):

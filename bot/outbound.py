@@ -101,9 +101,11 @@ class Outbound:
                 await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=twin.id)
                 return
         await self._store.update_message(row.id, attempts=row.attempts + 1)
-        slack_ts = (row.slack_ts or "").split("#")[0]
-        context = SlackContext(channel=link.channel_id, user=row.slack_user,
-                               permalink=await self._slack.permalink(channel=link.channel_id, ts=slack_ts))
+        permalink = None
+        if provider.keeps_slack_context:
+            slack_ts = (row.slack_ts or "").split("#")[0].split("~")[0]
+            permalink = await self._slack.permalink(channel=link.channel_id, ts=slack_ts)
+        context = SlackContext(channel=link.channel_id, user=row.slack_user, permalink=permalink)
         try:
             created = await provider.create_message(link.request_id, row.content, context=context)
         except ProviderError as exc:

@@ -261,6 +261,11 @@ class Store:
             grouped.setdefault(row["link_id"], []).append(SlackEvent(**row))
         return grouped
 
+    async def pending_events_of_link(self, link_id: int) -> list[SlackEvent]:
+        rows = await self._fetch(select(E).where(E.c.state == EventState.PENDING, E.c.link_id == link_id)
+                                 .order_by(E.c.slack_ts, E.c.seq))
+        return [SlackEvent(**row) for row in rows]
+
     async def finish_event(self, seq: int, *, state: EventState, error: str | None = None) -> None:
         async with self._write() as conn:
             await conn.execute(update(E).where(E.c.seq == seq).values(state=state, last_error=error))

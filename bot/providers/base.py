@@ -48,6 +48,8 @@ class Provider(Protocol):
     display_name: str  # as shown to people
     # Longest message content the provider accepts; a longer Slack reply is sent as numbered parts.
     max_content_length: int | None
+    # Whether create_message stores the Slack context: only then is the message's permalink looked up.
+    keeps_slack_context: bool
 
     def validate_request_id(self, raw: str) -> str:
         """The canonical id, or InvalidInput before any outbound call."""

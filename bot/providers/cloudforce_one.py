@@ -62,6 +62,7 @@ class CloudforceOne:
     name = "cloudforce-one"
     display_name = "Cloudforce One"
     max_content_length: int | None = None  # the spec sets no limit
+    keeps_slack_context = False
 
     def __init__(self, client: httpx.AsyncClient, *, account_id: str, policy: RetryPolicy | None = None) -> None:
         self._client = client

@@ -152,6 +152,7 @@ class HuaweiOSM:
     name = "huawei"
     display_name = "Huawei Cloud"
     max_content_length: int | None = MAX_CONTENT
+    keeps_slack_context = False
 
     def __init__(self, client: httpx.AsyncClient, *, auth_settings: str, group_id: str | None = None,
                  zone: timezone = UTC, policy: RetryPolicy | None = None) -> None:

@@ -79,6 +79,7 @@ class JITSudo:
     name = "jitsudo"
     display_name = "JITSudo"
     max_content_length: int | None = None  # the spec sets no limit on `content`
+    keeps_slack_context = True
 
     def __init__(self, client: httpx.AsyncClient, *, policy: RetryPolicy | None = None) -> None:
         self._client = client
