@@ -87,8 +87,10 @@ class FakeSlack(LoopbackFake):
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         team_id: str = "T111",
+        app_token: str = "xapp-test-token",
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.team_id = team_id
@@ -108,6 +110,7 @@ class FakeSlack(LoopbackFake):
             "conversations.replies": self._replies,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
+            "apps.connections.open": self._connections_open,
         }
         self.add_user(bot_user_id, name="request-bridge", real_name="Request Bridge", is_bot=True)
         self._app = web.Application()
@@ -150,7 +153,8 @@ class FakeSlack(LoopbackFake):
         token = _bearer(request.headers.get("Authorization")) or params.get("token")
         if not token:
             return web.json_response({"ok": False, "error": "not_authed"})
-        if token != self.bot_token:
+        # Socket Mode's connection call takes the app-level token; every other method the bot token.
+        if token != (self.app_token if name == "apps.connections.open" else self.bot_token):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         try:
             with self._lock:
@@ -300,6 +304,9 @@ class FakeSlack(LoopbackFake):
         if rest:
             body["response_metadata"] = {"next_cursor": _encode_cursor(rest[0].ts)}
         return body
+
+    def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self._bound().replace("http://", "ws://", 1) + "/socket-mode"}
 
     def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         group = _required(params, "usergroup", "invalid_arguments")
