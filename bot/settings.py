@@ -124,9 +124,13 @@ class Settings(BaseSettings):
         url = self.database_url
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-        if url.startswith("sqlite+aiosqlite:///"):
+        if url.startswith("sqlite+aiosqlite:///") or url.startswith("postgresql+asyncpg://"):
             return url
-        raise ConfigError(f"DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}; use sqlite:///path.db")
+        for scheme in ("postgresql://", "postgres://"):
+            if url.startswith(scheme):
+                return "postgresql+asyncpg://" + url.removeprefix(scheme)
+        raise ConfigError(f"DATABASE_URL: unsupported database {url.split(':', 1)[0]!r}; "
+                          "use sqlite:///path.db or postgresql://user:password@host/db")
 
     def missing_for_serve(self) -> list[str]:
         """Names of the settings `serve` cannot run without."""

@@ -6,12 +6,13 @@ SQLAlchemy Core over an async driver; the schema is created and migrated on open
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -52,7 +53,9 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         # SQLite has one writer; queueing writers here avoids "database is locked" on lock upgrades.
-        self._write_lock = asyncio.Lock()
+        # PostgreSQL takes concurrent writers itself.
+        self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
+            asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -62,6 +65,9 @@ class Store:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         async with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Replicas starting together migrate one at a time; the lock ends with the transaction.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
             await conn.run_sync(migrate)
         return cls(engine)
 

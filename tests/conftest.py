@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import STORES, postgres_database
 from tests.fakes.cloudforce_one import FakeCloudforceOne
 from tests.fakes.server import ServerThread
 from tests.fakes.slack import FakeSlack
@@ -34,6 +35,16 @@ def cf() -> Iterator[FakeCloudforceOne]:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "bridge.db"
+
+
+@pytest.fixture(params=STORES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each store the bridge supports: SQLite, and PostgreSQL where TEST_DATABASE_URL names a server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bridge.db'}"
+        return
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture

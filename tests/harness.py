@@ -136,7 +136,8 @@ class RunningBot:
         self.thread.stop()
 
 
-def bot_settings(*, slack_url: str, cf_url: str, db_path: Path, **overrides: Any) -> Settings:
+def bot_settings(*, slack_url: str, cf_url: str, db_path: Path | None = None, database_url: str | None = None,
+                 **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": "xoxb-test-token",
         "slack_signing_secret": SIGNING_SECRET,
@@ -144,7 +145,7 @@ def bot_settings(*, slack_url: str, cf_url: str, db_path: Path, **overrides: Any
         "cloudflare_account_id": "023e105f4ecef8ad9ca31a8372d0c353",
         "cloudflare_api_token": "cf-test-token",
         "cloudflare_base_url": cf_url + "/client/v4",
-        "database_url": f"sqlite:///{db_path}",
+        "database_url": database_url or f"sqlite:///{db_path}",
         "retry_interval_seconds": 0.05,
         "http_timeout_seconds": 2.0,
         "_env_file": None,

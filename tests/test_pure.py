@@ -74,6 +74,15 @@ def test_a_malformed_setting_is_named(override: dict[str, object], named: str) -
         load_settings(**{**REQUIRED, **override})
 
 
+@pytest.mark.parametrize("url, expected", [
+    ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ("postgresql://u:p@db:5432/bridge", "postgresql+asyncpg://u:p@db:5432/bridge"),
+    ("postgres://u:p@db/bridge", "postgresql+asyncpg://u:p@db/bridge"),
+])
+def test_database_urls_map_to_their_async_driver(url: str, expected: str) -> None:
+    assert load_settings(**{**REQUIRED, "database_url": url}).sqlalchemy_url == expected
+
+
 def test_email_and_key_are_an_alternative_to_a_token() -> None:
     settings = load_settings(**{**REQUIRED, "cloudflare_api_token": None, "cloudflare_email": "a@b.c",
                                 "cloudflare_api_key": "k"})

@@ -1,33 +1,39 @@
-"""The mapping store on a real SQLite file: migrations, unique keys on both sides, the inbox."""
+"""The mapping store on each real database: migrations, unique keys on both sides, the inbox."""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from pathlib import Path
+import os
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from bot import migrations
 from bot.models import MessageState
+from bot.settings import load_settings
 from bot.store import Store
+from tests.databases import ADMIN_URL
 
 
-def run(coro):  # noqa: ANN001, ANN201 - tiny sync shim for async store calls
-    return asyncio.run(coro)
+def async_url(database_url: str) -> str:
+    return load_settings(for_serve=False, database_url=database_url, _env_file=None).sqlalchemy_url
 
 
-def url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
+def test_ci_runs_the_postgresql_store_tests() -> None:
+    """CI must not silently skip PostgreSQL: .ci/run starts a server and names it."""
+    if os.environ.get("CI"):
+        assert ADMIN_URL.startswith("postgresql://"), "TEST_DATABASE_URL is not set in CI"
 
 
-def test_a_failed_migration_leaves_the_previous_schema_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def scenario() -> None:
-        store = await Store.open(url(tmp_path / "s.db"))
+def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    url = async_url(database_url)
+
+    async def open_close() -> None:
+        store = await Store.open(url)
         await store.close()
 
-    run(scenario())
+    asyncio.run(open_close())
 
     def half_done(conn: Connection) -> None:
         conn.execute(text("CREATE TABLE half_made (id INTEGER)"))
@@ -36,17 +42,25 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(tmp_path: Path, mo
 
     monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, (99, half_done)])
     with pytest.raises(RuntimeError):
-        run(Store.open(url(tmp_path / "s.db")))
-    with sqlite3.connect(tmp_path / "s.db") as db:
-        tables = {r[0] for r in db.execute("select name from sqlite_master where type='table'")}
-        columns = {r[1] for r in db.execute("pragma table_info(links)")}
-        version = db.execute("select max(version) from schema_version").fetchone()[0]
+        asyncio.run(Store.open(url))
+    monkeypatch.undo()
+
+    async def schema() -> tuple[set[str], set[str], int]:
+        store = await Store.open(url)
+        async with store._engine.connect() as conn:  # noqa: SLF001 - a test looks at the schema itself
+            tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+            columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("links"))}
+            version = (await conn.execute(text("select max(version) from schema_version"))).scalar_one()
+        await store.close()
+        return tables, columns, int(version)
+
+    tables, columns, version = asyncio.run(schema())
     assert "half_made" not in tables and "tmp" not in columns and version == 1
 
 
-def test_each_slack_message_and_each_provider_message_is_mapped_once(tmp_path: Path) -> None:
+def test_each_slack_message_and_each_provider_message_is_mapped_once(database_url: str) -> None:
     async def scenario() -> None:
-        store = await Store.open(url(tmp_path / "s.db"))
+        store = await Store.open(async_url(database_url))
         link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         first = await store.insert_slack_message(link_id=link.id, slack_ts="1.1", slack_user="U", content="a")
@@ -64,12 +78,12 @@ def test_each_slack_message_and_each_provider_message_is_mapped_once(tmp_path: P
                                              kind="reply", slack_ts="1.1", user_id="U", text="a")
         await store.close()
 
-    run(scenario())
+    asyncio.run(scenario())
 
 
-def test_pending_events_come_in_the_order_messages_were_written(tmp_path: Path) -> None:
+def test_pending_events_come_in_the_order_messages_were_written(database_url: str) -> None:
     async def scenario() -> list[str]:
-        store = await Store.open(url(tmp_path / "s.db"))
+        store = await Store.open(async_url(database_url))
         link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         for key, ts in (("reply:2", "1700000002.000000"), ("reply:1", "1700000001.000000"),
@@ -80,4 +94,17 @@ def test_pending_events_come_in_the_order_messages_were_written(tmp_path: Path) 
         await store.close()
         return [e.dedup_key for e in groups[link.id]]
 
-    assert run(scenario()) == ["reply:1", "edit:1", "reply:2"]
+    assert asyncio.run(scenario()) == ["reply:1", "edit:1", "reply:2"]
+
+
+def test_replicas_starting_together_migrate_once(database_url: str) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite is the one-process store; replicas share PostgreSQL")
+
+    async def scenario() -> None:
+        stores = await asyncio.gather(*(Store.open(async_url(database_url)) for _ in range(3)))
+        for store in stores:
+            assert await store.ping()
+            await store.close()
+
+    asyncio.run(scenario())
