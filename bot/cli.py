@@ -22,12 +22,14 @@ environment (also read from ./.env):
   CLOUDFLARE_API_TOKEN     API token with Cloudforce One Write (Bearer), or:
   CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY   the email + Global API key pair
   CLOUDFLARE_BASE_URL      v4 API base URL            [https://api.cloudflare.com/client/v4]
-  DATABASE_URL             store location                      [sqlite:///request-bridge.db]
+  DATABASE_URL             store: sqlite:///file.db or postgresql://user:pw@host/db [sqlite:///request-bridge.db]
   PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
   POLL_INTERVAL_SECONDS    how often each linked request is polled              [30]
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]
+  ORDER_WINDOW_SECONDS     delay before applying a Slack event, so late deliveries keep order [1]
+  LEASE_SECONDS / REPLICA_ID  replicas: a dead replica's links move after this [60] / this replica's name [host:PORT]
   MAX_ATTEMPTS             attempts before a reply is reported as failed        [24]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 
 from bot.errors import BridgeError, RateLimited
+from bot.leases import Leases
 from bot.locks import LinkLocks
 from bot.models import EventKind, EventState, Link, LinkState, SlackEvent
 from bot.outbound import Outbound
@@ -24,7 +25,9 @@ log = logging.getLogger(__name__)
 
 
 class Inbox:
-    def __init__(self, *, store: Store, outbound: Outbound, locks: LinkLocks, settings: Settings) -> None:
+    def __init__(self, *, store: Store, outbound: Outbound, locks: LinkLocks, settings: Settings,
+                 leases: Leases) -> None:
+        self._leases = leases
         self._store = store
         self._outbound = outbound
         self._locks = locks
@@ -67,6 +70,9 @@ class Inbox:
             return
         self._task = asyncio.get_running_loop().create_task(self._drain_until_quiet())
 
+    def _kick_later(self, delay: float) -> None:
+        asyncio.get_running_loop().call_later(delay, self.kick)
+
     async def _drain_until_quiet(self) -> None:
         while True:
             self._again = False
@@ -89,8 +95,8 @@ class Inbox:
             return sum(counts)
 
     async def _drain_link(self, link_id: int, events: list[SlackEvent]) -> int:
-        if link_id in self._held:
-            return 0
+        if link_id in self._held or not await self._leases.hold(link_id):
+            return 0  # waiting for its catch-up, or another replica applies this link's events
         done = 0
         async with self._locks(link_id):
             link = await self._store.link(link_id)
@@ -100,6 +106,10 @@ class Inbox:
                     continue
                 if event.next_attempt_at > time.time():
                     break  # the head is waiting out a backoff; the rest keep their order behind it
+                settles_in = event.received_at + self._settings.order_window_seconds - time.time()
+                if settles_in > 0:
+                    self._kick_later(settles_in)  # an earlier message may still be on its way
+                    break
                 if not await self._apply(event, link):
                     break
                 done += 1

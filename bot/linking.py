@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from bot.access import Access
 from bot.errors import BridgeError, InvalidInput, Rejected
+from bot.leases import Leases
 from bot.locks import LinkLocks
 from bot.markup import escape_for_slack
 from bot.models import LinkState
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 class Linker:
     def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
-                 poller: Poller, locks: LinkLocks, access: Access) -> None:
+                 poller: Poller, locks: LinkLocks, access: Access, leases: Leases) -> None:
         self._access = access
+        self._leases = leases
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -79,6 +81,7 @@ class Linker:
             await self._store.unlink(link.id)
             return error_reply(exc, doing=doing)
         await self._store.activate_link(link.id, ts)
+        await self._leases.hold(link.id)  # this replica back-fills the new link
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
                                   "channel": channel})
         try:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, inspect, select, text
 
 from bot import schema
 
@@ -18,9 +18,20 @@ def _v1_initial(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _v2_link_leases(conn: Connection) -> None:
+    # Which replica polls a link and applies its Slack events, until when (see bot/leases.py). A new
+    # database got these columns from migration 1, which builds the current tables.
+    present = {c["name"] for c in inspect(conn).get_columns("links")}
+    if "lease_owner" not in present:
+        conn.execute(text("ALTER TABLE links ADD COLUMN lease_owner VARCHAR(64)"))
+    if "lease_until" not in present:
+        conn.execute(text("ALTER TABLE links ADD COLUMN lease_until FLOAT"))
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
+    (2, _v2_link_leases),
 ]
 
 

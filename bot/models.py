@@ -54,6 +54,8 @@ class Link:
     poll_cursor: str | None
     polls: int
     last_polled_at: float | None
+    lease_owner: str | None = None
+    lease_until: float | None = None
 
 
 @dataclass(frozen=True)

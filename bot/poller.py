@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import BridgeError, NotFound
+from bot.leases import Leases
 from bot.locks import LinkLocks
 from bot.models import Link, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage, SupportsDelete
@@ -46,7 +47,8 @@ def later_cursor(current: str | None, candidate: str | None) -> str | None:
 
 class Poller:
     def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
-                 locks: LinkLocks, settings: Settings) -> None:
+                 locks: LinkLocks, settings: Settings, leases: Leases) -> None:
+        self._leases = leases
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -69,6 +71,8 @@ class Poller:
         results: dict[int, PollResult | BridgeError] = {}
 
         async def one(link: Link) -> None:
+            if not await self._leases.hold(link.id):
+                return  # another replica polls this link
             async with gate, self._locks(link.id):
                 try:
                     results[link.id] = await self.poll_link(link.id, full=full)

@@ -42,6 +42,9 @@ links = Table(
     Column("poll_cursor", String(40)),
     Column("polls", Integer, nullable=False, default=0),
     Column("last_polled_at", Float),
+    # Added by migration 2: the replica that works on this link, and until when.
+    Column("lease_owner", String(64)),
+    Column("lease_until", Float),
     UniqueConstraint("channel_id", "thread_ts", name="uq_links_thread"),
     Index("ix_links_request", "provider", "request_id"),
 )

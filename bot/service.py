@@ -15,6 +15,7 @@ from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
 from bot.inbox import Inbox
+from bot.leases import Leases, replica_id
 from bot.linking import Linker
 from bot.locks import LinkLocks
 from bot.outbound import Outbound
@@ -59,6 +60,7 @@ class Service:
     poller: Poller
     linker: Linker
     catch_up: CatchUp
+    leases: Leases
     bot_user_id: str
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
@@ -81,14 +83,17 @@ class Service:
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
         providers = build_providers(settings)
         locks = LinkLocks()
+        leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
+                        seconds=settings.lease_seconds)
         outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
-        poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings)
-        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings)
+        poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases)
+        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases)
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
-                          access=Access(settings=settings, slack=slack)),
+                          access=Access(settings=settings, slack=slack), leases=leases),
+            leases=leases,
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )
 
@@ -107,6 +112,7 @@ class Service:
             self.scheduler.shutdown(wait=False)
         await self.poller.wait_idle()
         await self.inbox.wait_idle()
+        await self.leases.release_all()
         for provider in self.providers.values():
             await provider.aclose()
         await self.store.close()

@@ -37,7 +37,14 @@ class Settings(BaseSettings):
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)
     retry_interval_seconds: float = Field(default=15.0, gt=0)
+    # A replica's hold on a link; after it lapses (the replica died) another replica takes the link over.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    # This replica's name in leases. Default host:PORT, so a restarted process takes its links back at once.
+    replica_id: str | None = Field(default=None, max_length=64)
     max_retry_interval_seconds: float = Field(default=3600.0, gt=0)
+    # Slack events are applied this long after they arrive, so one written earlier but delivered a moment
+    # later (concurrent deliveries, another replica) still goes first.
+    order_window_seconds: float = Field(default=1.0, ge=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     max_attempts: int = Field(default=24, ge=1)
     # conversations.replies budget for catching up after downtime and reading posts back: Tier 3 (50+/min)

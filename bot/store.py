@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -144,6 +144,24 @@ class Store:
     async def active_links(self) -> list[Link]:
         rows = await self._fetch(select(L).where(L.c.state == LinkState.ACTIVE).order_by(L.c.id))
         return [Link(**r) for r in rows]
+
+    async def claim_link(self, link_id: int, *, owner: str, seconds: float) -> bool:
+        """Take or renew this replica's lease on a link; False while another replica holds it.
+
+        One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win.
+        """
+        now = time.time()
+        async with self._write() as conn:
+            result = await conn.execute(update(L).where(
+                L.c.id == link_id, L.c.state == LinkState.ACTIVE,
+                or_(L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now),
+            ).values(lease_owner=owner, lease_until=now + seconds))
+        return bool(result.rowcount)
+
+    async def release_links(self, *, owner: str) -> None:
+        """On a clean shutdown: let other replicas take this one's links at once."""
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
 
     async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None) -> None:
         values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": time.time()}

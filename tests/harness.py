@@ -147,6 +147,7 @@ def bot_settings(*, slack_url: str, cf_url: str, db_path: Path | None = None, da
         "cloudflare_base_url": cf_url + "/client/v4",
         "database_url": database_url or f"sqlite:///{db_path}",
         "retry_interval_seconds": 0.05,
+        "order_window_seconds": 0.0,  # tests drive the inbox directly
         "http_timeout_seconds": 2.0,
         "_env_file": None,
     }

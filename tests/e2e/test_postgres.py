@@ -33,7 +33,7 @@ def test_both_ways_and_a_restart_on_postgresql(pg_bot: RunningBot, slack: FakeSl
     pg_bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", text="slack"),
                       event_id="Ev1")
     wait_for(lambda: len(created_contents(cf, request_id)) == 2, what="the create")
-    other = RunningBot(pg_bot.settings)  # a second replica on the same database
+    other = RunningBot(pg_bot.settings.model_copy(update={"replica_id": "replica-2"}))  # a second replica
     try:
         other.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", text="slack"),
                          event_id="Ev1", retry_num=1)

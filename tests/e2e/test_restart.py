@@ -144,7 +144,8 @@ def test_two_replicas_given_the_same_event_process_it_once(
     import threading
 
     request_id, thread = link_request(bot, slack, cf)
-    other = RunningBot(bot.settings)  # a second instance on the same database, behind a load balancer
+    # A second instance on the same database, behind a load balancer.
+    other = RunningBot(bot.settings.model_copy(update={"replica_id": "replica-2"}))
     try:
         event = events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000500", text="to both")
         answers: list[int] = []

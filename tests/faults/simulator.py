@@ -25,7 +25,8 @@ from tests.harness import SIGNING_SECRET, sign
 REPORT_LINES: list[str] = []
 # Slack re-sends an unacknowledged event at once, after ~1 min and after ~5 min; scaled down here.
 SLACK_RETRY_DELAYS = (0.0, 0.3, 1.0, 2.5)
-SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "DATABASE_URL", "PORT", "POLL_", "LOG_", "RETRY_", "MAX_", "RECONCILE_")
+SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "DATABASE_URL", "PORT", "POLL_", "LOG_", "RETRY_", "MAX_", "RECONCILE_",
+                    "ORDER_", "LEASE_", "REPLICA_")
 
 
 class BotProcess:
@@ -61,14 +62,16 @@ class BotProcess:
                 self.process.wait(10)
 
 
-def bot_env(*, slack: FakeSlack, cf: FakeCloudforceOne, port: int, db: Path) -> dict[str, str]:
+def bot_env(*, slack: FakeSlack, cf: FakeCloudforceOne, port: int, db: Path | None = None,
+            database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     env.update(
         SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.base_url,
         CLOUDFLARE_ACCOUNT_ID=cf.account_id, CLOUDFLARE_API_TOKEN="cf-test-token", CLOUDFLARE_BASE_URL=cf.base_url,
-        DATABASE_URL=f"sqlite:///{db}", PORT=str(port), HOST="127.0.0.1", POLL_INTERVAL_SECONDS="0.3",
+        DATABASE_URL=database_url or f"sqlite:///{db}", PORT=str(port), HOST="127.0.0.1", POLL_INTERVAL_SECONDS="0.3",
         RECONCILE_EVERY_POLLS="3", RETRY_INTERVAL_SECONDS="0.1", MAX_RETRY_INTERVAL_SECONDS="1",
-        MAX_ATTEMPTS="100000", HTTP_TIMEOUT_SECONDS="1", SLACK_REPLIES_PER_MINUTE="6000", LOG_LEVEL="WARNING",
+        MAX_ATTEMPTS="100000", ORDER_WINDOW_SECONDS="0.5", HTTP_TIMEOUT_SECONDS="1",
+        SLACK_REPLIES_PER_MINUTE="6000", LOG_LEVEL="WARNING",
         LOG_FORMAT="json")
     return env
 
@@ -91,6 +94,9 @@ class SlackDeliveries:
             event_id = f"Ev{self._counter:05d}"
         self._pool.submit(self._deliver, event, event_id)
 
+    def _target(self) -> str:
+        return self.url
+
     def _deliver(self, event: dict[str, Any], event_id: str) -> None:
         body = json.dumps({"token": "t", "team_id": "T111", "api_app_id": "A111", "event": event,
                            "type": "event_callback", "event_id": event_id, "event_time": int(time.time())}).encode()
@@ -103,7 +109,8 @@ class SlackDeliveries:
                 self.attempts += 1
             try:
                 # Slack waits 3 seconds for the ack.
-                if httpx.post(f"{self.url}/slack/events", content=body, headers=headers, timeout=3).status_code == 200:
+                if httpx.post(f"{self._target()}/slack/events", content=body, headers=headers,
+                              timeout=3).status_code == 200:
                     with self._lock:
                         self.delivered += 1
                     return

@@ -34,6 +34,7 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
         await store.close()
 
     asyncio.run(open_close())
+    latest = migrations.MIGRATIONS[-1][0]
 
     def half_done(conn: Connection) -> None:
         conn.execute(text("CREATE TABLE half_made (id INTEGER)"))
@@ -55,7 +56,7 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
         return tables, columns, int(version)
 
     tables, columns, version = asyncio.run(schema())
-    assert "half_made" not in tables and "tmp" not in columns and version == 1
+    assert "half_made" not in tables and "tmp" not in columns and version == latest
 
 
 def test_each_slack_message_and_each_provider_message_is_mapped_once(database_url: str) -> None:
@@ -95,6 +96,47 @@ def test_pending_events_come_in_the_order_messages_were_written(database_url: st
         return [e.dedup_key for e in groups[link.id]]
 
     assert asyncio.run(scenario()) == ["reply:1", "edit:1", "reply:2"]
+
+
+def test_a_database_from_the_first_release_is_migrated_to_leases(database_url: str) -> None:
+    """Migration 2 on a database that migration 1 made before lease columns existed."""
+    url = async_url(database_url)
+
+    async def scenario() -> set[str]:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        engine = create_async_engine(url)
+        async with engine.begin() as conn:  # the v1 schema, as the first release created it
+            await conn.run_sync(lambda c: migrations.schema.schema_version.create(c))
+            await conn.run_sync(lambda c: migrations._v1_initial(c))  # noqa: SLF001
+            await conn.execute(text("ALTER TABLE links DROP COLUMN lease_owner"))
+            await conn.execute(text("ALTER TABLE links DROP COLUMN lease_until"))
+            await conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)"))
+        await engine.dispose()
+        store = await Store.open(url)
+        async with store._engine.connect() as conn:  # noqa: SLF001
+            columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("links"))}
+        await store.close()
+        return columns
+
+    assert {"lease_owner", "lease_until"} <= asyncio.run(scenario())
+
+
+def test_only_one_replica_holds_a_link_until_its_lease_lapses(database_url: str) -> None:
+    async def scenario() -> None:
+        store = await Store.open(async_url(database_url))
+        link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+                                       request_status=None)
+        await store.activate_link(link.id, "1.1")
+        assert await store.claim_link(link.id, owner="a", seconds=60)
+        assert not await store.claim_link(link.id, owner="b", seconds=60)
+        assert await store.claim_link(link.id, owner="a", seconds=-1)  # renewed, then lapsed at once
+        assert await store.claim_link(link.id, owner="b", seconds=60)  # taken over
+        await store.release_links(owner="b")
+        assert await store.claim_link(link.id, owner="a", seconds=60)
+        await store.close()
+
+    asyncio.run(scenario())
 
 
 def test_replicas_starting_together_migrate_once(database_url: str) -> None:
