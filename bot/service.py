@@ -102,7 +102,8 @@ class Service:
         scheduler = AsyncIOScheduler()
         scheduler.add_job(self.poller.poll_all, "interval", seconds=self.settings.poll_interval_seconds,
                           id="poll", max_instances=1, coalesce=True, next_run_time=datetime.now())
-        scheduler.add_job(self.inbox.tick, "interval", seconds=self.settings.retry_interval_seconds,
+        # Often enough that events stored by another replica reach this link's leaseholder within seconds.
+        scheduler.add_job(self.inbox.tick, "interval", seconds=min(self.settings.retry_interval_seconds, 2.0),
                           id="inbox", max_instances=1, coalesce=True, next_run_time=datetime.now())
         scheduler.start()
         self.scheduler = scheduler
