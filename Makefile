@@ -22,5 +22,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check bot handlers tests
 	$(VENV)/bin/mypy bot handlers
 
+bench: $(STAMP)
+	$(VENV)/bin/python -m bench.throughput
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
