@@ -51,7 +51,9 @@ def test_a_replica_dies_and_nothing_is_lost_or_doubled(tmp_path: Path) -> None:
         ports = [free_port() for _ in range(3)]
         replicas = []
         for n, port in enumerate(ports):
-            env = bot_env(slack=slack, cf=cf, port=port, database_url=db) | {"LEASE_SECONDS": "2"}
+            # A 2 s order window: deliveries retried after hitting the killed replica still land in order.
+            env = bot_env(slack=slack, cf=cf, port=port, database_url=db) | {"LEASE_SECONDS": "2",
+                                                                             "ORDER_WINDOW_SECONDS": "2"}
             replicas.append(BotProcess(env=env, cwd=tmp_path, log=tmp_path / f"replica{n}.log"))
             replicas[-1].start()
         lb = LoadBalanced(url="", urls=[f"http://127.0.0.1:{p}" for p in ports], alive={0, 1, 2})
