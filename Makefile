@@ -24,6 +24,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.throughput
+	$(VENV)/bin/python -m bench.store
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
