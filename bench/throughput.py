@@ -44,10 +44,10 @@ from typing import Any
 import httpx
 from sqlalchemy import event as sa_event
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings, sign
 from tests.helpers import CHANNEL, link_request
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
 from tests.databases import STORES, postgres_database
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests.harness import wait_for
 
 CLI = [sys.executable, "-m", "bot"]
@@ -67,7 +67,7 @@ def test_migrate_creates_the_store(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fakes() -> Iterator[tuple[FakeSlack, FakeCloudforceOne]]:
-    from tests.fakes.server import ServerThread
+    from bot.simulators.server import ServerThread
 
     slack, cf = FakeSlack(), FakeCloudforceOne()
     with ServerThread(slack.app) as s, ServerThread(cf.app) as c:

@@ -11,9 +11,9 @@ import pytest
 from bot.errors import Unavailable
 from bot.http import RetryPolicy, build_client, send
 from bot.settings import load_settings
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, provider_calls
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests import events
 from tests.databases import ADMIN_URL, postgres_database
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests import events
 from tests.conftest import restart
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
+from bot.simulators.slack_socket import SocketModeServer
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
-from tests.fakes.slack_socket import SocketModeServer
 from tests.harness import wait_for
 from tests.helpers import CHANNEL
 from tests.test_cli import clean_env, free_port

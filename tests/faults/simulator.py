@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests.harness import SIGNING_SECRET, sign
 
 # Figures lines of the runs in this session, printed at the end of pytest's report.

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import httpx
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
 from bot.slack_messages import deleted_text, provider_message_text, reply_content
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
 from tests.harness import wait_for
 

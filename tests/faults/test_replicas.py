@@ -13,12 +13,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
 from bot.slack_messages import provider_message_text, reply_content
 from tests import events
 from tests.databases import ADMIN_URL, postgres_database
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
 from tests.faults.test_fault_injection import bot_command, free_port
 from tests.harness import wait_for

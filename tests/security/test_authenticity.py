@@ -21,9 +21,9 @@ from typing import Any
 
 import pytest
 
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.slack import FakeSlack
 from tests.harness import SIGNING_SECRET, RunningBot, sign, wait_for
 from tests.helpers import CHANNEL, link_request
 

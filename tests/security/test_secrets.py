@@ -29,12 +29,12 @@ import httpx
 import pytest
 
 from bot.logs import configure
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.huawei import FakeHuawei
+from bot.simulators.jitsudo import FakeJITSudo
+from bot.simulators.server import ServerThread
+from bot.simulators.slack import FakeSlack
 from tests import events
-from tests.fakes.cloudforce_one import FakeCloudforceOne
-from tests.fakes.huawei import FakeHuawei
-from tests.fakes.jitsudo import FakeJITSudo
-from tests.fakes.server import ServerThread
-from tests.fakes.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings, sign, wait_for
 from tests.helpers import CHANNEL
 

@@ -39,8 +39,8 @@ from aiohttp import web
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from tests.fakes.base import LoopbackFake
-from tests.fakes.faults import Fault, FaultInjection
+from bot.simulators.base import LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection
 
 API = "/v2/servicerequest/cases"
 OPS = ("get_request", "list_messages", "create_message")

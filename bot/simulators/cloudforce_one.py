@@ -25,8 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import LoopbackFake
-from tests.fakes.faults import Fault, FaultInjection
+from bot.simulators.base import LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection
 
 API_PREFIX = "/client/v4"
 REQUESTS_PATH = API_PREFIX + "/accounts/{account_id}/cloudforce-one/requests"

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakes.slack import FakeSlack
+from bot.simulators.slack import FakeSlack
 
 
 class SocketModeServer:

@@ -27,8 +27,8 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import LoopbackFake
-from tests.fakes.faults import Fault, FaultInjection
+from bot.simulators.base import LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection
 
 TENANT_ID = "6c1f4a52-0d3e-4b7a-9f21-5e8d2c4b7a90"
 SERVICE_IDENTITY = "svc-request-bridge"

@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.base import LoopbackFake
+from bot.simulators.base import LoopbackFake
 
 FAULT_KINDS = ("ratelimited", "server_error", "garbage")
 REPLIES_MAX_LIMIT = 1000  # conversations.replies default and maximum page size for internal apps
