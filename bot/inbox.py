@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from bot import metrics
 from bot.errors import BridgeError, RateLimited
 from bot.leases import Leases
 from bot.locks import LinkLocks
@@ -119,6 +120,7 @@ class Inbox:
         try:
             await self._outbound.process(event, link)
         except BridgeError as exc:
+            metrics.failed("to_provider", link.provider, exc)
             if not getattr(exc, "transient", False) or event.attempts + 1 >= self._settings.max_attempts:
                 await self._store.finish_event(event.seq, state=EventState.FAILED, error=str(exc))
                 await self._outbound.give_up(event, link, exc.user_message())

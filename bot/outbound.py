@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from bot import metrics
 from bot.errors import NotFound, ProviderError
 from bot.markup import slack_to_text, user_ids_in
 from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
@@ -112,12 +113,14 @@ class Outbound:
             if exc.transient:
                 raise
             await self._store.update_message(row.id, state=MessageState.FAILED, error=str(exc))
+            metrics.failed("to_provider", link.provider, exc)
             doing = f"Sending your reply to {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
         # No id in the answer (some APIs): the next poll recognises the message by its content.
         await self._store.update_message(row.id, state=MessageState.SENT, error=None,
                                          provider_message_id=created.id if created else None)
+        metrics.relayed("to_provider", link.provider, "created")
 
     async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:
         since = datetime.fromtimestamp(row.created_at - RECONCILE_WINDOW_SECONDS, UTC)
@@ -158,10 +161,12 @@ class Outbound:
         except ProviderError as exc:
             if exc.transient:
                 raise
+            metrics.failed("to_provider", link.provider, exc)
             doing = f"Updating your reply on {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
         await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+        metrics.relayed("to_provider", link.provider, "edited")
 
     async def _edit_unsupported(self, event: SlackEvent, row: MappedMessage, content: str, link: Link,
                                 provider: Provider) -> None:
@@ -197,11 +202,13 @@ class Outbound:
                 assert part.provider_message_id is not None  # checked above
                 try:
                     await provider.delete_message(link.request_id, part.provider_message_id)
+                    metrics.relayed("to_provider", link.provider, "deleted")
                 except NotFound:
                     pass  # already gone there: the goal is reached
                 except ProviderError as exc:
                     if exc.transient:
                         raise
+                    metrics.failed("to_provider", link.provider, exc)
                     await self._tell(link, row.slack_user, error_reply(exc, doing="Deleting your reply"))
                     return
         for part in parts:

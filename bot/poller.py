@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import metrics
 from bot.errors import BridgeError, NotFound
 from bot.leases import Leases
 from bot.locks import LinkLocks
@@ -78,9 +79,11 @@ class Poller:
                     results[link.id] = await self.poll_link(link.id, full=full)
                 except BridgeError as exc:
                     results[link.id] = exc
+                    metrics.failed("to_slack", link.provider, exc)
                     log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
                 except Exception as exc:  # a bug must not stop the other links' polls
                     results[link.id] = BridgeError(f"unexpected {type(exc).__name__}")
+                    metrics.failed("to_slack", link.provider, exc)
                     log.exception("poll crashed", extra={"link_id": link.id})
 
         async with self._busy:
@@ -167,6 +170,7 @@ class Poller:
                 metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
                                           message_id=row.provider_message_id))
         await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)
+        metrics.relayed("to_slack", link.provider, "created")
 
     async def _announce_status(self, link: Link, provider: Provider) -> str | None:
         """On full polls: a change of the request's status is announced in its thread."""
@@ -191,6 +195,7 @@ class Poller:
                                  text=provider_message_text(author=message.author, content=message.content,
                                                             provider_name=provider.display_name, role=message.role))
         await self._store.update_message(row.id, content=message.content, author=message.author)
+        metrics.relayed("to_slack", link.provider, "edited")
 
     async def _mirror_delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         if row.state == MessageState.POSTED and row.slack_ts:
@@ -198,3 +203,4 @@ class Poller:
                                      text=deleted_text(author=row.author or "unknown",
                                                        provider_name=provider.display_name))
         await self._store.update_message(row.id, state=MessageState.DELETED)
+        metrics.relayed("to_slack", link.provider, "deleted")

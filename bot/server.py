@@ -1,4 +1,4 @@
-"""The running bot: Bolt app, HTTP endpoints (/slack/events, /healthz), Socket Mode, shutdown."""
+"""The running bot: Bolt app, HTTP endpoints (/slack/events, /healthz, /readyz, /metrics), Socket Mode, shutdown."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
+from bot.metrics import CONTENT_TYPE, read_gauges, render
+from bot.readiness import Readiness
 from bot.service import Service
 from bot.settings import Settings
 
@@ -61,10 +63,22 @@ def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Applicatio
         status = 200 if db_ok else 503
         return web.json_response({"status": "ok" if db_ok else "degraded", "database": db_ok}, status=status)
 
+    readiness = Readiness(ping_database=service.store.ping, auth_test=service.slack.auth_test)
+
+    async def readyz(_: web.Request) -> web.Response:
+        ready, body = await readiness.check()
+        return web.json_response(body, status=200 if ready else 503)
+
+    async def metrics(_: web.Request) -> web.Response:
+        body = render(await read_gauges(service))
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
     app = web.Application(client_max_size=1024 * 1024)
     if bolt_app is not None:
         app.router.add_post(EVENTS_PATH, slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     return app
 
 
