@@ -254,8 +254,8 @@ def _cpu_seconds() -> tuple[float, float, float]:
 
 # fresh databases -------------------------------------------------------------------------------------------
 
-def _async_url(database_url: str) -> str:
-    # The store's own mapping from DATABASE_URL to the async driver URL (no env or .env read).
+def _store_url(database_url: str) -> str:
+    # The store's own mapping from DATABASE_URL to its driver URL (no env or .env read).
     return Settings.model_construct(database_url=database_url).sqlalchemy_url
 
 
@@ -437,9 +437,10 @@ def _sqlite_load_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 async def _prepare(db: FreshDatabase, size: int, rng: random.Random, pool: list[str],
                    budget: float) -> tuple[Target, AsyncEngine, float]:
-    url = _async_url(db.url)
+    url = _store_url(db.url)
     store = await Store.open(url)  # creates the schema through the project's own migrations
-    loader = create_async_engine(url)  # a separate engine for the setup load only
+    # A separate async engine for the setup load only (aiosqlite, a dev dependency, for SQLite).
+    loader = create_async_engine(url.replace("sqlite+pysqlite:", "sqlite+aiosqlite:"))
     if db.engine == "sqlite":
         event.listen(loader.sync_engine, "connect", _sqlite_load_pragmas)
     link_ids = await _load_links(loader, rng)

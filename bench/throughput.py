@@ -4,7 +4,7 @@ Run from the project root:
 
     .venv/bin/python -m bench.throughput [--events 1000] [--provider-latency 0.1] [--threads 20] [--senders 32]
 
-Everything runs in this process on loopback: the fake Slack and the fake Cloudforce One (tests/fakes,
+Everything runs in this process on loopback: the fake Slack and the fake Cloudforce One (bot/simulators,
 each on its own ServerThread), and the bot as `request-bridge serve` builds it (tests/harness.py
 RunningBot) on a temporary SQLite file, with ORDER_WINDOW_SECONDS=0.
 

@@ -127,11 +127,12 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_url(self) -> str:
-        """DATABASE_URL with the async driver the store uses."""
+        """DATABASE_URL with the driver the store uses: the stdlib's for SQLite, asyncpg for PostgreSQL."""
         url = self.database_url
-        if url.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
-        if url.startswith("sqlite+aiosqlite:///") or url.startswith("postgresql+asyncpg://"):
+        for scheme in ("sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///"):
+            if url.startswith(scheme):
+                return "sqlite+pysqlite:///" + url.removeprefix(scheme)
+        if url.startswith("postgresql+asyncpg://"):
             return url
         for scheme in ("postgresql://", "postgres://"):
             if url.startswith(scheme):

@@ -1,6 +1,9 @@
 """The mapping store: links, the Slack ts <-> provider message id map, poll cursors and the Slack inbox.
 
-SQLAlchemy Core over an async driver; the schema is created and migrated on open.
+SQLAlchemy Core; the schema is created and migrated on open. PostgreSQL goes through asyncpg. SQLite runs
+its statements on the event loop with the stdlib driver: a local SQLite statement takes microseconds,
+while an async driver's hand-offs to a worker thread cost about 0.1 ms of CPU each, several per
+transaction (bench/README.md), and that made the database most of the bot's CPU per event.
 """
 
 from __future__ import annotations
@@ -8,13 +11,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import event, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot import schema
 from bot.migrations import migrate
@@ -47,10 +50,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+T = TypeVar("T")
+
+
+class _Conn(Protocol):
+    """What store methods use of a connection: AsyncConnection, or _Inline for SQLite."""
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+    async def run_sync(self, fn: Any, *args: Any) -> Any: ...
+
+
+class _Inline:
+    """AsyncConnection's interface over a synchronous SQLite connection: each call runs right away."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self._conn.execute(statement, parameters)
+
+    async def run_sync(self, fn: Any, *args: Any) -> Any:
+        return fn(self._conn, *args)
+
+
+def _sync_url(url: str) -> str:
+    """A SQLite URL for the stdlib driver (settings may name the async one)."""
+    return "sqlite+pysqlite:" + url.split(":", 1)[1]
+
+
 class Store:
     """All reads and writes of the bridge's durable state."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine | Engine) -> None:
         self._engine = engine
         # SQLite has one writer; queueing writers here avoids "database is locked" on lock upgrades.
         # PostgreSQL takes concurrent writers itself.
@@ -60,31 +92,52 @@ class Store:
     @classmethod
     async def open(cls, url: str) -> Store:
         """Connect, then create or migrate the schema."""
+        if url.startswith("sqlite"):
+            # One process owns a SQLite store; the loop thread may differ between opening and use (tests).
+            sqlite = create_engine(_sync_url(url), connect_args={"check_same_thread": False})
+            event.listen(sqlite, "connect", _sqlite_pragmas)
+            event.listen(sqlite, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            with sqlite.begin() as conn:
+                migrate(conn)
+            return cls(sqlite)
         engine = create_async_engine(url)
-        if engine.dialect.name == "sqlite":
-            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(engine.sync_engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-        async with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                # Replicas starting together migrate one at a time; the lock ends with the transaction.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
-            await conn.run_sync(migrate)
+        async with engine.begin() as aconn:
+            # Replicas starting together migrate one at a time; the lock ends with the transaction.
+            await aconn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
+            await aconn.run_sync(migrate)
         return cls(engine)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        if isinstance(self._engine, AsyncEngine):
+            await self._engine.dispose()
+        else:
+            self._engine.dispose()
 
     async def ping(self) -> bool:
-        async with self._engine.connect() as conn:
-            return (await conn.execute(select(1))).scalar() == 1
+        return bool(await self.run_sync(lambda conn: conn.execute(select(1)).scalar() == 1))
+
+    async def run_sync(self, fn: Callable[[Connection], T]) -> T:
+        """Run `fn` with a plain SQLAlchemy connection (schema inspection, diagnostics)."""
+        async with self._connect() as conn:
+            result: T = await conn.run_sync(fn)
+            return result
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock, self._engine.begin() as conn:
+    async def _connect(self, *, write: bool = False) -> AsyncIterator[_Conn]:
+        if isinstance(self._engine, AsyncEngine):
+            async with (self._engine.begin() if write else self._engine.connect()) as aconn:
+                yield aconn
+        else:
+            with self._engine.begin() if write else self._engine.connect() as conn:
+                yield _Inline(conn)
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[_Conn]:
+        async with self._write_lock, self._connect(write=True) as conn:
             yield conn
 
     async def _fetch(self, stmt: Any) -> list[Any]:
-        async with self._engine.connect() as conn:
+        async with self._connect() as conn:
             return list((await conn.execute(stmt)).mappings())
 
     # links -------------------------------------------------------------------------------------------

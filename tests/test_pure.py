@@ -75,11 +75,12 @@ def test_a_malformed_setting_is_named(override: dict[str, object], named: str) -
 
 
 @pytest.mark.parametrize("url, expected", [
-    ("sqlite:///x.db", "sqlite+aiosqlite:///x.db"),
+    ("sqlite:///x.db", "sqlite+pysqlite:///x.db"),
+    ("sqlite+aiosqlite:///x.db", "sqlite+pysqlite:///x.db"),
     ("postgresql://u:p@db:5432/bridge", "postgresql+asyncpg://u:p@db:5432/bridge"),
     ("postgres://u:p@db/bridge", "postgresql+asyncpg://u:p@db/bridge"),
 ])
-def test_database_urls_map_to_their_async_driver(url: str, expected: str) -> None:
+def test_database_urls_map_to_the_store_drivers(url: str, expected: str) -> None:
     assert load_settings(**{**REQUIRED, "database_url": url}).sqlalchemy_url == expected
 
 
@@ -88,7 +89,7 @@ def test_email_and_key_are_an_alternative_to_a_token() -> None:
                                 "cloudflare_api_key": "k"})
     assert settings.missing_for_serve() == []
     assert settings.slack_api_url == "https://slack.com/api/"
-    assert settings.sqlalchemy_url == "sqlite+aiosqlite:///request-bridge.db"
+    assert settings.sqlalchemy_url == "sqlite+pysqlite:///request-bridge.db"
 
 
 @pytest.mark.parametrize("header, expected", [("7", 7.0), (None, 1.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 
 import pytest
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot import migrations
 from bot.models import MessageState
@@ -15,8 +17,22 @@ from bot.store import Store
 from tests.databases import ADMIN_URL
 
 
-def async_url(database_url: str) -> str:
+def store_url(database_url: str) -> str:
     return load_settings(for_serve=False, database_url=database_url, _env_file=None).sqlalchemy_url
+
+
+async def run_in_transaction(url: str, fn: Callable[[Connection], None]) -> None:
+    """Run `fn` in one transaction on the database at `url`, outside any Store."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            fn(conn)
+        engine.dispose()
+        return
+    aengine = create_async_engine(url)
+    async with aengine.begin() as aconn:
+        await aconn.run_sync(fn)
+    await aengine.dispose()
 
 
 def test_ci_runs_the_postgresql_store_tests() -> None:
@@ -27,7 +43,7 @@ def test_ci_runs_the_postgresql_store_tests() -> None:
 
 def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    url = async_url(database_url)
+    url = store_url(database_url)
 
     async def open_close() -> None:
         store = await Store.open(url)
@@ -48,10 +64,10 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
 
     async def schema() -> tuple[set[str], set[str], int]:
         store = await Store.open(url)
-        async with store._engine.connect() as conn:  # noqa: SLF001 - a test looks at the schema itself
-            tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-            columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("links"))}
-            version = (await conn.execute(text("select max(version) from schema_version"))).scalar_one()
+        tables = set(await store.run_sync(lambda c: inspect(c).get_table_names()))
+        columns = {c["name"] for c in await store.run_sync(lambda c: inspect(c).get_columns("links"))}
+        latest_row = text("select max(version) from schema_version")
+        version = await store.run_sync(lambda c: c.execute(latest_row).scalar_one())
         await store.close()
         return tables, columns, int(version)
 
@@ -61,7 +77,7 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
 
 def test_each_slack_message_and_each_provider_message_is_mapped_once(database_url: str) -> None:
     async def scenario() -> None:
-        store = await Store.open(async_url(database_url))
+        store = await Store.open(store_url(database_url))
         link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         first = await store.insert_slack_message(link_id=link.id, slack_ts="1.1", slack_user="U", content="a")
@@ -84,7 +100,7 @@ def test_each_slack_message_and_each_provider_message_is_mapped_once(database_ur
 
 def test_pending_events_come_in_the_order_messages_were_written(database_url: str) -> None:
     async def scenario() -> list[str]:
-        store = await Store.open(async_url(database_url))
+        store = await Store.open(store_url(database_url))
         link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         for key, ts in (("reply:2", "1700000002.000000"), ("reply:1", "1700000001.000000"),
@@ -100,22 +116,19 @@ def test_pending_events_come_in_the_order_messages_were_written(database_url: st
 
 def test_a_database_from_the_first_release_is_migrated_to_leases(database_url: str) -> None:
     """Migration 2 on a database that migration 1 made before lease columns existed."""
-    url = async_url(database_url)
+    url = store_url(database_url)
 
     async def scenario() -> set[str]:
-        from sqlalchemy.ext.asyncio import create_async_engine
+        def first_release(c: Connection) -> None:  # the v1 schema, as the first release created it
+            migrations.schema.schema_version.create(c)
+            migrations._v1_initial(c)  # noqa: SLF001
+            c.execute(text("ALTER TABLE links DROP COLUMN lease_owner"))
+            c.execute(text("ALTER TABLE links DROP COLUMN lease_until"))
+            c.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)"))
 
-        engine = create_async_engine(url)
-        async with engine.begin() as conn:  # the v1 schema, as the first release created it
-            await conn.run_sync(lambda c: migrations.schema.schema_version.create(c))
-            await conn.run_sync(lambda c: migrations._v1_initial(c))  # noqa: SLF001
-            await conn.execute(text("ALTER TABLE links DROP COLUMN lease_owner"))
-            await conn.execute(text("ALTER TABLE links DROP COLUMN lease_until"))
-            await conn.execute(text("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)"))
-        await engine.dispose()
+        await run_in_transaction(url, first_release)
         store = await Store.open(url)
-        async with store._engine.connect() as conn:  # noqa: SLF001
-            columns = {c["name"] for c in await conn.run_sync(lambda c: inspect(c).get_columns("links"))}
+        columns = {c["name"] for c in await store.run_sync(lambda c: inspect(c).get_columns("links"))}
         await store.close()
         return columns
 
@@ -124,7 +137,7 @@ def test_a_database_from_the_first_release_is_migrated_to_leases(database_url: s
 
 def test_only_one_replica_holds_a_link_until_its_lease_lapses(database_url: str) -> None:
     async def scenario() -> None:
-        store = await Store.open(async_url(database_url))
+        store = await Store.open(store_url(database_url))
         link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         await store.activate_link(link.id, "1.1")
@@ -144,7 +157,7 @@ def test_replicas_starting_together_migrate_once(database_url: str) -> None:
         pytest.skip("SQLite is the one-process store; replicas share PostgreSQL")
 
     async def scenario() -> None:
-        stores = await asyncio.gather(*(Store.open(async_url(database_url)) for _ in range(3)))
+        stores = await asyncio.gather(*(Store.open(store_url(database_url)) for _ in range(3)))
         for store in stores:
             assert await store.ping()
             await store.close()
