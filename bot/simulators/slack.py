@@ -26,19 +26,23 @@ from typing import Any
 from aiohttp import web
 
 from bot.simulators.base import LoopbackFake
+from bot.simulators.slack_views import OpenedView, ViewError, Views
 
 FAULT_KINDS = ("ratelimited", "server_error", "garbage")
 REPLIES_MAX_LIMIT = 1000  # conversations.replies default and maximum page size for internal apps
 PERMALINK_HOST = "https://fake.slack.com"
 TRUE_VALUES = (True, 1, "true", "1")  # slack_sdk sends query booleans as "1"/"0"
-BOT_SCOPES = "channels:history,groups:history,chat:write,chat:write.customize,commands,users:read"
+# What an install from manifest.yml grants; Slack names a token's scopes in `x-oauth-scopes` on every answer.
+BOT_SCOPES = "channels:history,groups:history,chat:write,chat:write.customize,commands,users:read,usergroups:read"
+APP_TOKEN_SCOPES = "connections:write"
 TS_PATTERN = re.compile(r"\d+\.\d{6}")
 
 
 class _SlackError(Exception):
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None) -> None:
         super().__init__(error)
         self.error = error
+        self.messages = messages or []  # Slack's response_metadata.messages (schema problems)
 
 
 @dataclass
@@ -88,6 +92,7 @@ class FakeSlack(LoopbackFake):
         bot_id: str = "BBOT",
         team_id: str = "T111",
         app_token: str = "xapp-test-token",
+        app_id: str = "A111",
     ) -> None:
         self.bot_token = bot_token
         self.app_token = app_token
@@ -100,6 +105,7 @@ class FakeSlack(LoopbackFake):
         self._fault_rng = random.Random(0)
         self._fault_kinds: tuple[str, ...] = ()
         self._fault_methods: set[str] = set()
+        self._scopes = {bot_token: BOT_SCOPES.split(","), app_token: APP_TOKEN_SCOPES.split(",")}
         self._methods: dict[str, Method] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -111,7 +117,9 @@ class FakeSlack(LoopbackFake):
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
             "apps.connections.open": self._connections_open,
+            "views.open": self._views_open,
         }
+        self._views = Views(team_id=team_id, app_id=app_id, bot_id=bot_id)
         self.add_user(bot_user_id, name="request-bridge", real_name="Request Bridge", is_bot=True)
         self._app = web.Application()
         self._app.router.add_route("*", "/api/{method}", self._serve_api)
@@ -161,7 +169,10 @@ class FakeSlack(LoopbackFake):
                 body = {"ok": True, **method(params)}
         except _SlackError as err:
             body = {"ok": False, "error": err.error}
-        headers = {"x-oauth-scopes": BOT_SCOPES} if name == "auth.test" else None
+            if err.messages:
+                body["response_metadata"] = {"messages": err.messages}
+        with self._lock:
+            headers = {"x-oauth-scopes": ",".join(self._scopes.get(token, []))}
         return web.json_response(body, headers=headers)
 
     def _record(
@@ -308,6 +319,12 @@ class FakeSlack(LoopbackFake):
     def _connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"url": self._bound().replace("http://", "ws://", 1) + "/socket-mode"}
 
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._views.open(params)
+        except ViewError as err:
+            raise _SlackError(err.error, err.messages) from None
+
     def _usergroups_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         group = _required(params, "usergroup", "invalid_arguments")
         if group not in self._state.usergroups:
@@ -420,6 +437,21 @@ class FakeSlack(LoopbackFake):
         }
         with self._lock:
             self._state.users[user_id] = user
+
+    def set_scopes(self, token: str, scopes: list[str]) -> None:
+        """The scopes `token` was granted (as sent in `x-oauth-scopes`), e.g. to take one away."""
+        with self._lock:
+            self._scopes[token] = list(scopes)
+
+    def issue_trigger(self, user: str, *, age: float = 0.0) -> str:
+        """A trigger_id as Slack mints for an interaction by `user`; `age` seconds old (expired past 3 s)."""
+        with self._lock:
+            return self._views.issue_trigger(user, age=age)
+
+    def opened_views(self) -> list[OpenedView]:
+        """Every modal views.open opened, oldest first, with the user it was opened for."""
+        with self._lock:
+            return copy.deepcopy(self._views.opened)
 
     def add_usergroup(self, group_id: str, users: list[str]) -> None:
         """A Slack user group (answers usergroups.users.list)."""
@@ -539,7 +571,8 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
         else:
             params.update(dict(await request.post()))
     # Form posts carry blocks/metadata as JSON strings.
-    for key, error in (("blocks", "invalid_blocks_format"), ("metadata", "invalid_metadata_format")):
+    for key, error in (("blocks", "invalid_blocks_format"), ("metadata", "invalid_metadata_format"),
+                       ("view", "invalid_arguments")):
         if isinstance(params.get(key), str) and params[key]:
             try:
                 params[key] = json.loads(params[key])
