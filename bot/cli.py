@@ -61,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help="create or upgrade the database at DATABASE_URL, then exit",
         description="Create or upgrade the store's schema (serve does this too on start).")
+    commands.add_parser(
+        "doctor", help="check the settings, Slack token and scopes, provider credentials and database",
+        description="Check every setting, the Slack token (auth.test, and the scopes Slack says it was granted "
+                    "versus the ones the bridge needs), each configured provider's credentials with one cheap "
+                    "read, and the database (reachable, schema version). Prints a checklist with what to fix; "
+                    "exits 0 when all is well, 1 otherwise. Changes nothing.",
+        epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
     return parser
 
 
@@ -77,6 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "doctor":  # reports bad settings itself, as lines of its checklist
+        from bot.doctor import main as doctor
+
+        return doctor()
     try:
         settings = load_settings(for_serve=args.command == "serve")
         configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())

@@ -21,6 +21,10 @@ class Redactor(logging.Filter):
         super().__init__()
         self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
+    def mask(self, text: str) -> str:
+        """The text with every secret masked, for output that is printed rather than logged."""
+        return self._clean(text)
+
     def _clean(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "***")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
+from bot.simulators.server import serving
 from bot.simulators.slack import FakeSlack
 from tests.databases import STORES, postgres_database
 from tests.harness import RunningBot, bot_settings
@@ -16,9 +16,7 @@ from tests.harness import RunningBot, bot_settings
 
 @pytest.fixture
 def slack() -> Iterator[FakeSlack]:
-    fake = FakeSlack()
-    with ServerThread(fake.app) as server:
-        fake.bind(server.url)
+    with serving(FakeSlack()) as fake:
         fake.add_user("U111", name="alice", display_name="Alice", real_name="Alice Liddell")
         fake.add_user("U222", name="bob", display_name="", real_name="Bob Builder")
         yield fake
@@ -26,9 +24,7 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def cf() -> Iterator[FakeCloudforceOne]:
-    fake = FakeCloudforceOne()
-    with ServerThread(fake.app) as server:
-        fake.bind(server.url)
+    with serving(FakeCloudforceOne()) as fake:
         yield fake
 
 

@@ -71,6 +71,10 @@ class Provider(Protocol):
         """The poll cursor that message advances to."""
         ...
 
+    async def probe(self) -> str:
+        """One cheap authenticated read (`request-bridge doctor`): what answered, or a ProviderError."""
+        ...
+
     async def aclose(self) -> None: ...
 
 

@@ -158,6 +158,11 @@ class CloudforceOne:
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
 
+    async def probe(self) -> str:
+        # The request list (one item) needs the same account and permission as everything the bridge does.
+        await self._call("POST", f"/accounts/{self._account}/cloudforce-one/requests", json={"page": 1, "per_page": 1})
+        return f"account {self._account}"
+
     def _message(self, raw: Any) -> ProviderMessage:
         try:
             item = MessageItem.model_validate(raw)

@@ -231,6 +231,11 @@ class HuaweiOSM:
         except ValidationError:
             raise Unavailable(f"garbled {what}", provider=self.display_name) from None
 
+    async def probe(self) -> str:
+        # ListCases with one item: the cheapest authenticated call that names no case.
+        body = await self._call("GET", API, params=self._query(offset=0, limit=1))
+        return f"{body.get('total_count', 0)} cases visible"
+
     async def get_request(self, request_id: str) -> RequestInfo:
         body = await self._call("GET", self._path(request_id), params=self._query())
         detail = self._parse(ShowCaseDetailResponse, body, "case detail").incident_detail_info

@@ -144,6 +144,11 @@ class JITSudo:
             return Unavailable(f"unexpected answer: {detail}", **kwargs)
         return Rejected(detail, **kwargs)
 
+    async def probe(self) -> str:
+        # listRequests with one item checks the credential and X-Tenant-ID without naming a request.
+        await self._call("GET", "/v1/requests?limit=1")
+        return "request list readable"
+
     async def get_request(self, request_id: str) -> RequestInfo:
         result = await self._call("GET", self._path(request_id, prefix="/v1/access/requests"))
         try:

@@ -6,7 +6,7 @@ The tests run the bridge against them, and `request-bridge demo` runs a whole co
 from __future__ import annotations
 
 from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
+from bot.simulators.server import ServerThread, serving
 from bot.simulators.slack import FakeSlack
 
-__all__ = ["FakeCloudforceOne", "FakeSlack", "ServerThread"]
+__all__ = ["FakeCloudforceOne", "FakeSlack", "ServerThread", "serving"]

@@ -43,7 +43,11 @@ from bot.simulators.base import LoopbackFake
 from bot.simulators.faults import Fault, FaultInjection
 
 API = "/v2/servicerequest/cases"
-OPS = ("get_request", "list_messages", "create_message")
+OPS = ("get_request", "list_messages", "create_message", "list_cases")
+# IncidentInfoV2, as ListCases returns each case.
+CASE_LIST_FIELDS = ("xcustomer_id", "xcustomer_name", "status", "incident_id", "business_type_name",
+                    "incident_type_name", "product_category_name", "incident_service_type", "customer_id", "dc_name",
+                    "simple_description", "root_cause", "resolution", "create_time", "confirmed_time", "label_list")
 FAULT_KINDS = ("429", "500", "503", "garbage", "reset", "slow", "apply_then_500")
 CODE_PARAM = "OSM.0001"
 CODE_UNAUTHORIZED = "OSM.0002"
@@ -104,6 +108,7 @@ class FakeHuawei(LoopbackFake, FaultInjection):
         self._app.router.add_get(one, self._route("get_request", self._get_case))
         self._app.router.add_get(one + "/messages", self._route("list_messages", self._list_messages))
         self._app.router.add_post(one + "/message", self._route("create_message", self._create_message))
+        self._app.router.add_get(API, self._list_cases)
 
     # ---------------------------------------------------------------- plumbing
 
@@ -150,6 +155,24 @@ class FakeHuawei(LoopbackFake, FaultInjection):
             return web.json_response(answer)
 
         return serve
+
+    async def _list_cases(self, request: web.Request) -> web.StreamResponse:
+        """ListCases: the account's cases, newest first (the order is this fake's choice), offset/limit paged."""
+        fault = self._take_fault("list_cases", request[CALL])
+        if fault is not None:
+            return _fault_response(request, fault)
+        try:
+            self._authenticate(request)
+            zone = self._check_headers(request)
+            offset = _int_param(request, "offset", default=0, high=65535)
+            limit = _int_param(request, "limit", default=10, high=100)
+            with self._lock:
+                cases = sorted(self._cases.values(), key=lambda c: c["create_time"], reverse=True)
+                page = [{key: self._render(case[key], zone) if key == "create_time" else copy.deepcopy(case.get(key))
+                         for key in CASE_LIST_FIELDS} for case in cases[offset: offset + limit]]
+        except _ApiError as err:
+            return error_body(err.status, err.code, err.message)
+        return web.json_response({"total_count": len(cases), "incident_info_list": page})
 
     def _authenticate(self, request: web.Request) -> str:
         """The caller's customer id, or 401 OSM.0002."""

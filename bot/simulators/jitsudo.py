@@ -1,8 +1,8 @@
 """In-memory fake of JITSudo's access-request messages API (v1), from the rendered OpenAPI 3.0.3 docs.
 
 Served: GET /v1/access/requests/{id} (status with grants), GET and POST /v1/requests/{id}/messages,
-and /healthz. GET /v1/requests/{id} is not in the captured docs, so it is served only with
-``request_details=True``. Every other endpoint needs X-API-Key or ``Authorization: Bearer`` and an
+GET /v1/requests (listRequests) and /healthz. GET /v1/requests/{id} is not in the captured docs, so it
+is served only with ``request_details=True``. Every other endpoint needs X-API-Key or ``Authorization: Bearer`` and an
 X-Tenant-ID naming the credential's tenant. Errors are ``{code, message, details?, notices?}``.
 
 This fake's own choices where the docs are silent (named constants below): the status codes and
@@ -43,7 +43,7 @@ CODE_INVALID_INPUT = "invalid_input"
 CODE_FORBIDDEN = "forbidden"
 CODE_RATE_LIMITED = "rate_limited"
 CODE_INTERNAL = "internal_error"
-OPS = ("get_request", "list_messages", "create_message")
+OPS = ("get_request", "list_messages", "create_message", "list_requests")
 FAULT_KINDS = ("429", "500", "503", "garbage", "reset", "slow", "apply_then_500")
 CALL = web.RequestKey("call", dict)
 
@@ -100,6 +100,7 @@ class FakeJITSudo(LoopbackFake, FaultInjection):
         if request_details:
             router.add_get("/v1/requests/{id}", self._route("get_request", self._get_request))
         router.add_get("/v1/requests/{id}/messages", self._route("list_messages", self._list_messages))
+        router.add_get("/v1/requests", self._route("list_requests", self._list_requests))
         router.add_post("/v1/requests/{id}/messages", self._route("create_message", self._create_message))
 
     # ----------------------------------------------------------------- serving
@@ -140,8 +141,9 @@ class FakeJITSudo(LoopbackFake, FaultInjection):
     def _handle(self, request: web.Request, handler: Handler) -> web.Response:
         try:
             self._authenticate(request)
-            request_id = _uuid(request.match_info["id"])
-            if request_id is None:
+            raw_id = request.match_info.get("id")  # listRequests names no request
+            request_id = _uuid(raw_id) if raw_id is not None else None
+            if raw_id is not None and request_id is None:
                 raise _ApiError(400, CODE_INVALID_INPUT, "id: must be a UUID")
             ctx: dict[str, Any] = {"request_id": request_id, "query": request.query, "body": None}
             if request.method == "POST":
@@ -192,6 +194,25 @@ class FakeJITSudo(LoopbackFake, FaultInjection):
         page, rest = items[: int(raw_limit)], items[int(raw_limit):]
         next_cursor = _encode_cursor(page[-1]) if rest else None
         return 200, {"data": [_wire(m) for m in page], "next_cursor": next_cursor, "has_more": bool(rest)}
+
+    def _list_requests(self, ctx: dict[str, Any]) -> tuple[int, Any]:
+        """listRequests: the tenant's requests in creation order, `status` filter, cursor paging."""
+        query = ctx["query"]
+        raw_limit = query.get("limit", str(LIMIT_DEFAULT))
+        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= LIMIT_MAX:
+            raise _ApiError(400, CODE_INVALID_INPUT, f"limit: must be an integer from 1 to {LIMIT_MAX}")
+        items = [r for r in self._requests.values() if query.get("status") in (None, r["status"])]
+        if "cursor" in query:
+            ids = [r["id"] for r in items]
+            try:
+                after = json.loads(base64.urlsafe_b64decode(query["cursor"].encode()))
+                items = items[ids.index(after) + 1:]
+            except (ValueError, TypeError):
+                raise _ApiError(400, CODE_INVALID_INPUT, "cursor: not a cursor from this API") from None
+        page, rest = items[: int(raw_limit)], items[int(raw_limit):]
+        next_cursor = base64.urlsafe_b64encode(json.dumps(page[-1]["id"]).encode()).decode() if rest else None
+        data = [{k: copy.deepcopy(v) for k, v in r.items() if k != "grants"} for r in page]
+        return 200, {"data": data, "next_cursor": next_cursor, "has_more": bool(rest)}
 
     def _create_message(self, ctx: dict[str, Any]) -> tuple[int, Any]:
         self._request(ctx["request_id"])

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bot.simulators.base import LoopbackFake
+
 T = TypeVar("T")
+F = TypeVar("F", bound=LoopbackFake)
 
 
 class ServerThread:
@@ -131,3 +135,11 @@ class ServerThread:
             task.cancel()
         if tasks:
             loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+@contextmanager
+def serving(fake: F) -> Iterator[F]:
+    """Serve a fake on loopback for the duration of the block, bound to its URL."""
+    with ServerThread(fake.app) as server:
+        fake.bind(server.url)
+        yield fake
