@@ -92,11 +92,13 @@ class SqlCounter:
 
     def __init__(self, bot: RunningBot) -> None:
         self.counts: dict[str, int] = {}
-        self._engine = getattr(bot.service.store, "_engine", None)
+        engine = getattr(bot.service.store, "_engine", None)
+        # SQLite's engine is synchronous (it runs on the bot's loop); PostgreSQL's is async.
+        self._engine = getattr(engine, "sync_engine", engine)
         self._on = False
         if self._engine is not None:
-            sa_event.listen(self._engine.sync_engine, "before_cursor_execute", self._count)
-            sa_event.listen(self._engine.sync_engine, "commit", self._commit)
+            sa_event.listen(self._engine, "before_cursor_execute", self._count)
+            sa_event.listen(self._engine, "commit", self._commit)
 
     def _count(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         if self._on:

@@ -67,31 +67,25 @@ class Outbound:
         return reply_content(display_name=author, text=slack_to_text(text, users=names))
 
     async def _reply(self, event: SlackEvent, link: Link, provider: Provider) -> None:
-        first = await self._store.message_by_slack_ts(link.id, event.slack_ts)
-        if first is None:
+        rows = await self._parts(link, event.slack_ts)
+        if not rows:
             content = await self.render(event.user_id, event.text)
             parts = split_content(content, provider.max_content_length) if provider.max_content_length else [content]
             # Part k > 1 of a long reply is keyed `ts#k`: each part is its own message on the provider.
             for n, part in enumerate(parts, 1):
-                await self._store.insert_slack_message(link_id=link.id, slack_ts=_part_key(event.slack_ts, n),
-                                                       slack_user=event.user_id, content=part)
+                rows.append(await self._store.insert_slack_message(
+                    link_id=link.id, slack_ts=_part_key(event.slack_ts, n), slack_user=event.user_id, content=part))
             if len(parts) > 1:
                 await self._tell(link, event.user_id, f"Your reply is longer than {provider.display_name} accepts "
                                                       f"({provider.max_content_length} characters), so it was sent "
                                                       f"as {len(parts)} numbered parts.")
-        for row in await self._parts(link, event.slack_ts):
+        for row in rows:
             if row.state == MessageState.PENDING:
                 await self.create(row, link, provider)
 
     async def _parts(self, link: Link, slack_ts: str) -> list[MappedMessage]:
         """The rows of a Slack message: one, or one per part of a split reply, in order."""
-        rows: list[MappedMessage] = []
-        for n in range(1, 10_000):
-            row = await self._store.message_by_slack_ts(link.id, _part_key(slack_ts, n))
-            if row is None:
-                return rows
-            rows.append(row)
-        return rows
+        return await self._store.message_parts(link.id, slack_ts)
 
     async def create(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         """Create a pending row's message on the provider, exactly once."""

@@ -231,6 +231,13 @@ class Store:
         rows = await self._fetch(select(M).where(M.c.link_id == link_id, M.c.slack_ts == slack_ts))
         return MappedMessage(**rows[0]) if rows else None
 
+    async def message_parts(self, link_id: int, slack_ts: str) -> list[MappedMessage]:
+        """The rows of one Slack message: the message itself, then parts `ts#2`, `ts#3`... of a split one."""
+        rows = await self._fetch(select(M).where(
+            M.c.link_id == link_id, or_(M.c.slack_ts == slack_ts, M.c.slack_ts.startswith(slack_ts + "#"))))
+        found = [MappedMessage(**row) for row in rows]
+        return sorted(found, key=lambda r: int((r.slack_ts or "").partition("#")[2] or 1))
+
     async def message_by_provider_id(self, link_id: int, provider_message_id: str) -> MappedMessage | None:
         rows = await self._fetch(select(M).where(
             M.c.link_id == link_id, M.c.provider_message_id == provider_message_id))
@@ -257,9 +264,11 @@ class Store:
         """
         try:
             async with self._write() as conn:
-                await conn.execute(M.insert().values(
+                inserted = (await conn.execute(M.insert().values(
                     link_id=link_id, origin=Origin.SLACK, state=state, slack_ts=slack_ts,
-                    slack_user=slack_user, content=content, attempts=0, created_at=time.time()))
+                    slack_user=slack_user, content=content, attempts=0, created_at=time.time(),
+                ).returning(*M.c))).mappings().one()
+            return MappedMessage(**inserted)
         except IntegrityError:
             pass
         row = await self.message_by_slack_ts(link_id, slack_ts)
