@@ -28,10 +28,31 @@ def _v2_link_leases(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE links ADD COLUMN lease_until FLOAT"))
 
 
+def _v3_budget_and_schedule(conn: Connection) -> None:
+    # Adaptive polling (bot/schedule.py) and the shared request budget (bot/budget.py).
+    present = {c["name"] for c in inspect(conn).get_columns("links")}
+    for column in ("last_activity_at", "last_slack_reply_at", "next_poll_at"):
+        if column not in present:
+            conn.execute(text(f"ALTER TABLE links ADD COLUMN {column} FLOAT"))
+    schema.provider_budgets.create(conn, checkfirst=True)
+
+
+def _v4_notify_and_linked_ts(conn: Connection) -> None:
+    # Mentions of the linker on answers (bot/notifications.py), and where a linked pre-existing thread's
+    # bridged part begins (bot/linking.py).
+    present = {c["name"] for c in inspect(conn).get_columns("links")}
+    if "notify_linker" not in present:
+        conn.execute(text("ALTER TABLE links ADD COLUMN notify_linker BOOLEAN NOT NULL DEFAULT FALSE"))
+    if "linked_ts" not in present:
+        conn.execute(text("ALTER TABLE links ADD COLUMN linked_ts VARCHAR(32)"))
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_link_leases),
+    (3, _v3_budget_and_schedule),
+    (4, _v4_notify_and_linked_ts),
 ]
 
 

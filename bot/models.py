@@ -56,6 +56,11 @@ class Link:
     last_polled_at: float | None
     lease_owner: str | None = None
     lease_until: float | None = None
+    last_activity_at: float | None = None
+    last_slack_reply_at: float | None = None
+    next_poll_at: float | None = None
+    notify_linker: bool = False
+    linked_ts: str | None = None
 
 
 @dataclass(frozen=True)

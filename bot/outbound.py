@@ -114,6 +114,7 @@ class Outbound:
         # No id in the answer (some APIs): the next poll recognises the message by its content.
         await self._store.update_message(row.id, state=MessageState.SENT, error=None,
                                          provider_message_id=created.id if created else None)
+        await self._store.mark_slack_reply(link.id)  # an analyst will likely answer: the poller looks sooner
         metrics.relayed("to_provider", link.provider, "created")
 
     async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:

@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import metrics
+from bot import metrics, schedule
+from bot.budget import Budget, BudgetShort, polling
 from bot.errors import BridgeError, NotFound
 from bot.leases import Leases
 from bot.locks import LinkLocks
 from bot.models import Link, MappedMessage, MessageState, Origin
+from bot.notifications import mention_for, with_mention
 from bot.providers.base import Provider, ProviderMessage, SupportsDelete
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
@@ -48,8 +51,11 @@ def later_cursor(current: str | None, candidate: str | None) -> str | None:
 
 class Poller:
     def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
-                 locks: LinkLocks, settings: Settings, leases: Leases) -> None:
+                 locks: LinkLocks, settings: Settings, leases: Leases, budget: Budget) -> None:
         self._leases = leases
+        self._budget = budget
+        self._bounds = schedule.Bounds(active=settings.poll_interval_seconds, stale=settings.max_poll_interval_seconds)
+        self._longest: dict[str, float] = {}  # each provider's idle interval, as of the last tick
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -62,12 +68,46 @@ class Poller:
         async with self._busy:
             return
 
-    async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
-        """Poll every active link once (a few at a time); one failing link does not stop the others.
+    async def poll_due(self) -> dict[int, PollResult | BridgeError]:
+        """The scheduler's tick: poll the links that are due (bot/schedule.py), most overdue first, as many as
+        the provider's budget has room for; the rest wait for a later tick."""
+        now = time.time()
+        by_provider: dict[str, list[Link]] = {}
+        for link in await self._store.active_links():
+            if link.thread_ts is not None and link.provider in self._providers:
+                by_provider.setdefault(link.provider, []).append(link)
+        chosen: list[Link] = []
+        for name, links in by_provider.items():
+            self._longest[name] = schedule.idle_interval(
+                links=len(links), polls_per_second=self._budget.per_second(name), bounds=self._bounds)
+            candidates = {link.id: self._candidate(link, now) for link in links}
+            self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
+            mine = [candidates[link.id] for link in links if not self._held_elsewhere(link, now)]
+            if not any(c.due_at <= now for c in mine):
+                continue
+            slots = int(min(len(mine), await self._budget.spare(name)))
+            picked = {c.link_id for c in schedule.pick(mine, now=now, slots=slots, stale=self._bounds.stale)}
+            chosen += [link for link in links if link.id in picked]
+        return await self._poll_links(chosen, full=False)
 
-        `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
+    def _candidate(self, link: Link, now: float) -> schedule.Candidate:
+        return schedule.Candidate(link.id, link.last_polled_at, self._interval(link, now))
+
+    def _interval(self, link: Link, now: float, *, active: bool = False) -> float:
+        return schedule.interval(now=now, last_activity=now if active else link.last_activity_at,
+                                 last_slack_reply=link.last_slack_reply_at, bounds=self._bounds,
+                                 longest=self._longest.get(link.provider, self._bounds.stale))
+
+    def _held_elsewhere(self, link: Link, now: float) -> bool:
+        return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now
+
+    async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
+        """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
+        others. `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
         """
-        links = await self._store.active_links()
+        return await self._poll_links(await self._store.active_links(), full=full)
+
+    async def _poll_links(self, links: list[Link], *, full: bool) -> dict[int, PollResult | BridgeError]:
         gate = asyncio.Semaphore(4)
         results: dict[int, PollResult | BridgeError] = {}
 
@@ -76,7 +116,11 @@ class Poller:
                 return  # another replica polls this link
             async with gate, self._locks(link.id):
                 try:
-                    results[link.id] = await self.poll_link(link.id, full=full)
+                    with polling():  # polls give way to Slack-driven writes in the request budget
+                        results[link.id] = await self.poll_link(link.id, full=full)
+                except BudgetShort as exc:
+                    results[link.id] = exc  # skipped: a later tick polls it when the budget has room
+                    log.debug("poll skipped: request budget short", extra={"link_id": link.id})
                 except BridgeError as exc:
                     results[link.id] = exc
                     metrics.failed("to_slack", link.provider, exc)
@@ -148,7 +192,10 @@ class Poller:
                     await self._mirror_delete(row, link, provider)
                     result.deleted += 1
         status = await self._announce_status(link, provider) if result.full else None
-        await self._store.record_poll(link.id, cursor=cursor, request_status=status)
+        active = bool(result.posted or result.edited or result.deleted)
+        now = time.time()
+        await self._store.record_poll(link.id, cursor=cursor, request_status=status, active=active,
+                                      next_poll_at=now + self._interval(link, now, active=active))
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
                                     "deleted": result.deleted, "adopted": result.adopted, "full": result.full})
@@ -165,8 +212,9 @@ class Poller:
             await self._store.update_message(row.id, attempts=row.attempts + 1)
             ts = await self._slack.post(
                 channel=link.channel_id, thread_ts=link.thread_ts,
-                text=provider_message_text(author=row.author or "unknown", content=row.content,
-                                           provider_name=provider.display_name, role=row.author_role),
+                text=with_mention(provider_message_text(author=row.author or "unknown", content=row.content,
+                                                        provider_name=provider.display_name, role=row.author_role),
+                                  mention_for(link)),  # an edit (_mirror_edit) mentions nobody again
                 metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
                                           message_id=row.provider_message_id))
         await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Float,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -45,6 +47,16 @@ links = Table(
     # Added by migration 2: the replica that works on this link, and until when.
     Column("lease_owner", String(64)),
     Column("lease_until", Float),
+    # Added by migration 3 (bot/schedule.py): the last message seen either side, the last reply created from
+    # Slack, and when the scheduler planned the next poll at the last one.
+    Column("last_activity_at", Float),
+    Column("last_slack_reply_at", Float),
+    Column("next_poll_at", Float),
+    # Added by migration 4 (bot/notifications.py): whether the person who linked is mentioned when the other
+    # side answers; and, for a thread that existed before it was linked (the "Link thread to request"
+    # shortcut), the ts of the link's announcement there: what the thread held before it is not bridged.
+    Column("notify_linker", Boolean, nullable=False, default=False, server_default=false()),
+    Column("linked_ts", String(32)),
     UniqueConstraint("channel_id", "thread_ts", name="uq_links_thread"),
     Index("ix_links_request", "provider", "request_id"),
 )
@@ -97,4 +109,23 @@ slack_events = Table(
     Column("last_error", Text),
     Column("received_at", Float, nullable=False),
     Index("ix_slack_events_pending", "state", "link_id", "slack_ts", "seq"),
+)
+
+# Added by migration 3: one token bucket per provider, shared by every replica (bot/budget.py). A take is one
+# conditional UPDATE, so concurrent takers never overdraw it. `paused_until`: after a 429, nothing is sent
+# before then. `window_started`/`window_used`: calls counted in the current window, for metrics.
+provider_budgets = Table(
+    "provider_budgets",
+    metadata,
+    Column("provider", String(32), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("per_second", Float, nullable=False),
+    Column("capacity", Float, nullable=False),
+    Column("window_seconds", Float, nullable=False),
+    Column("requests", Float, nullable=False),
+    Column("paused_until", Float, nullable=False, default=0.0),
+    Column("window_started", Float, nullable=False, default=0.0),
+    Column("window_used", Float, nullable=False, default=0.0),
+    Column("throttled", Integer, nullable=False, default=0),
 )

@@ -11,6 +11,7 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.access import Access
+from bot.budget import Budget
 from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
@@ -22,8 +23,8 @@ from bot.outbound import Outbound
 from bot.poller import Poller
 from bot.providers.base import Provider
 from bot.providers.cloudforce_one import CloudforceOne, auth_headers
-from bot.providers.huawei import build_huawei
-from bot.providers.jitsudo import build_jitsudo
+from bot.providers.huawei import HuaweiOSM, build_huawei
+from bot.providers.jitsudo import JITSudo, build_jitsudo
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway, build_web_client
 from bot.store import Store
@@ -31,18 +32,22 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
-def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> dict[str, Provider]:
-    """Every configured provider, by the name people type."""
+def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+                    budget: Budget | None = None) -> dict[str, Provider]:
+    """Every configured provider, by the name people type; with a budget, every call spends from it."""
+    def spending(name: str) -> httpx.AsyncBaseTransport | None:
+        return budget.transport(name, transport) if budget is not None else transport
+
     providers: dict[str, Provider] = {}
     if settings.cloudflare_account_id:
         token = settings.cloudflare_api_token.get_secret_value() if settings.cloudflare_api_token else None
         key = settings.cloudflare_api_key.get_secret_value() if settings.cloudflare_api_key else None
         client = build_client(base_url=settings.cloudflare_base_url, timeout=settings.http_timeout_seconds,
                               headers=auth_headers(api_token=token, email=settings.cloudflare_email, api_key=key),
-                              transport=transport)
+                              transport=spending(CloudforceOne.name))
         providers[CloudforceOne.name] = CloudforceOne(client, account_id=settings.cloudflare_account_id)
-    for build in (build_huawei, build_jitsudo):
-        provider = build(settings, transport=transport)
+    for name, build in ((HuaweiOSM.name, build_huawei), (JITSudo.name, build_jitsudo)):
+        provider = build(settings, transport=spending(name))
         if provider is not None:
             providers[provider.name] = provider
     return providers
@@ -61,6 +66,7 @@ class Service:
     linker: Linker
     catch_up: CatchUp
     leases: Leases
+    budget: Budget
     bot_user_id: str
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
@@ -81,26 +87,29 @@ class Service:
         except BridgeError as exc:
             await store.close()
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
-        providers = build_providers(settings)
+        budget = Budget(store=store, limits={name: limit for name, limit in settings.request_budgets().items()})
+        await budget.start()
+        providers = build_providers(settings, budget=budget)
         locks = LinkLocks()
         leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
                         seconds=settings.lease_seconds)
         outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
-        poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases)
+        poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases,
+                        budget=budget)
         inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases)
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
                           access=Access(settings=settings, slack=slack), leases=leases),
-            leases=leases,
+            leases=leases, budget=budget,
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )
 
     def start_background(self) -> None:
-        """Start the clock: polls every POLL_INTERVAL_SECONDS, retries of deferred Slack events."""
+        """Start the clock: the poller's tick (it polls the links that are due), retries of deferred Slack events."""
         scheduler = AsyncIOScheduler()
-        scheduler.add_job(self.poller.poll_all, "interval", seconds=self.settings.poll_interval_seconds,
+        scheduler.add_job(self.poller.poll_due, "interval", seconds=min(1.0, self.settings.poll_interval_seconds),
                           id="poll", max_instances=1, coalesce=True, next_run_time=datetime.now())
         # Often enough that events stored by another replica reach this link's leaseholder within seconds.
         scheduler.add_job(self.inbox.tick, "interval", seconds=min(self.settings.retry_interval_seconds, 2.0),

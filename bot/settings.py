@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.bucket import Limit, parse_limit
 from bot.errors import ConfigError
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -32,7 +33,16 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///request-bridge.db"
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"
-    poll_interval_seconds: float = Field(default=30.0, gt=0)
+    # Adaptive polling (bot/schedule.py): a busy conversation is polled every POLL_INTERVAL_SECONDS, a quiet
+    # one ever more rarely, and none waits longer than MAX_POLL_INTERVAL_SECONDS while the budget allows.
+    poll_interval_seconds: float = Field(default=5.0, gt=0)
+    max_poll_interval_seconds: float = Field(default=900.0, gt=0)
+    # Calls per provider, as "requests/seconds", shared by every replica (bot/budget.py). Cloudflare allows
+    # 1,200 per 5 minutes per user (the default keeps 10% for the dashboard and other tools); Huawei OSM and
+    # JITSudo publish no limit: conservative defaults.
+    cloudflare_request_budget: str = "1080/300"
+    huawei_request_budget: str = "600/300"
+    jitsudo_request_budget: str = "300/60"
     # Cloudforce One's `after` filter only sees new messages; edits and deletions of older ones need a
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)
@@ -96,6 +106,12 @@ class Settings(BaseSettings):
         # Secrets pasted or mounted from a secret store often end in a newline, which no API accepts.
         return value.strip() or None if isinstance(value, str) else value
 
+    @field_validator("cloudflare_request_budget", "huawei_request_budget", "jitsudo_request_budget")
+    @classmethod
+    def _budget_is_a_rate(cls, value: str) -> str:
+        parse_limit(value)
+        return value
+
     @field_validator("cloudflare_account_id")
     @classmethod
     def _account_id_is_hex(cls, value: str | None) -> str | None:
@@ -120,6 +136,12 @@ class Settings(BaseSettings):
     @staticmethod
     def id_list(value: str) -> frozenset[str]:
         return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+    def request_budgets(self) -> dict[str, Limit]:
+        """Each provider's call budget, by provider name."""
+        return {"cloudforce-one": parse_limit(self.cloudflare_request_budget),
+                "huawei": parse_limit(self.huawei_request_budget),
+                "jitsudo": parse_limit(self.jitsudo_request_budget)}
 
     @property
     def socket_mode(self) -> bool:

@@ -30,6 +30,7 @@ from bot.models import (
     Origin,
     SlackEvent,
 )
+from bot.store_budget import BudgetRows
 
 L = schema.links
 M = schema.messages
@@ -79,7 +80,7 @@ def _sync_url(url: str) -> str:
     return "sqlite+pysqlite:" + url.split(":", 1)[1]
 
 
-class Store:
+class Store(BudgetRows):
     """All reads and writes of the bridge's durable state."""
 
     def __init__(self, engine: AsyncEngine | Engine) -> None:
@@ -158,9 +159,21 @@ class Store:
         assert link is not None
         return link
 
-    async def activate_link(self, link_id: int, thread_ts: str) -> None:
+    async def activate_link(self, link_id: int, thread_ts: str, *, linked_ts: str | None = None) -> None:
+        """`linked_ts`: for a thread that existed before, where its bridged part begins."""
         async with self._write() as conn:
-            await conn.execute(update(L).where(L.c.id == link_id).values(thread_ts=thread_ts, state=LinkState.ACTIVE))
+            if linked_ts is not None:
+                # A thread linked before and unlinked since keeps its old row; only one row may hold it.
+                await conn.execute(update(L).where(
+                    L.c.channel_id == select(L.c.channel_id).where(L.c.id == link_id).scalar_subquery(),
+                    L.c.thread_ts == thread_ts, L.c.state == LinkState.UNLINKED).values(thread_ts=None))
+            await conn.execute(update(L).where(L.c.id == link_id).values(
+                thread_ts=thread_ts, state=LinkState.ACTIVE, last_activity_at=time.time(), linked_ts=linked_ts))
+
+    async def set_notify_linker(self, link_id: int, on: bool) -> None:
+        """Whether the person who linked is mentioned when the other side answers."""
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(notify_linker=on))
 
     async def unlink(self, link_id: int) -> None:
         async with self._write() as conn:
@@ -216,14 +229,26 @@ class Store:
         async with self._write() as conn:
             await conn.execute(update(L).where(L.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
 
-    async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None) -> None:
-        values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": time.time()}
+    async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None,
+                          active: bool = False, next_poll_at: float | None = None) -> None:
+        """After a poll; `active`: it found something new, so the conversation counts as busy again."""
+        now = time.time()
+        values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": now}
+        if active:
+            values["last_activity_at"] = now
+        if next_poll_at is not None:
+            values["next_poll_at"] = next_poll_at
         if cursor is not None:
             values["poll_cursor"] = cursor
         if request_status is not None:
             values["request_status"] = request_status
         async with self._write() as conn:
             await conn.execute(update(L).where(L.c.id == link_id).values(**values))
+
+    async def mark_slack_reply(self, link_id: int) -> None:
+        """A reply from Slack was created on the request: analysts will likely answer, so poll it soon."""
+        async with self._write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(last_slack_reply_at=time.time()))
 
     # messages ----------------------------------------------------------------------------------------
 
