@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "read, and the database (reachable, schema version). Prints a checklist with what to fix; "
                     "exits 0 when all is well, 1 otherwise. Changes nothing.",
         epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands.add_parser(
+        "demo", help="see the bridge work in a few seconds, against built-in simulators (no accounts needed)",
+        description="Run the whole bridge against built-in local simulators of Slack and Cloudforce One: no "
+                    "accounts, no settings, a throw-away SQLite store in a temporary directory. A scripted "
+                    "conversation runs both ways (Alice links a request with /request link, Alice and Bob "
+                    "reply in the thread, Alice edits her reply, the analyst answers on Cloudforce One and the "
+                    "next poll brings it back), then the Slack thread and the Cloudforce One request are "
+                    "printed side by side. Takes a few seconds; nothing leaves this machine.")
     return parser
 
 
@@ -88,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.doctor import main as doctor
 
         return doctor()
+    if args.command == "demo":  # needs no settings: it brings its own simulators
+        from bot.demo import run as demo
+
+        return demo()
     try:
         settings = load_settings(for_serve=args.command == "serve")
         configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())

@@ -1,39 +1,7 @@
-"""Slack event payloads shaped like the fixtures in Slack's own SDK tests (see tests/data/README.md)."""
+"""Slack event payloads for the tests: the builders live with the simulators (request-bridge demo uses them)."""
 
 from __future__ import annotations
 
-from typing import Any
+from bot.simulators.slack_payloads import delete, edit, reply
 
-
-def reply(*, channel: str, thread_ts: str, ts: str, user: str = "U111", text: str,
-          broadcast: bool = False) -> dict[str, Any]:
-    event: dict[str, Any] = {"type": "message", "user": user, "ts": ts, "text": text, "team": "T111",
-                             "thread_ts": thread_ts, "parent_user_id": "UBOT", "channel": channel,
-                             "event_ts": ts, "channel_type": "channel"}
-    if broadcast:
-        event["subtype"] = "thread_broadcast"
-    return event
-
-
-def edit(*, channel: str, thread_ts: str, ts: str, user: str = "U111", old: str, new: str,
-         edited_ts: str = "1700009999.000100") -> dict[str, Any]:
-    return {
-        "type": "message", "subtype": "message_changed", "hidden": True, "channel": channel,
-        "ts": edited_ts, "event_ts": edited_ts, "channel_type": "channel",
-        "message": {"type": "message", "user": user, "text": new, "ts": ts, "thread_ts": thread_ts,
-                    "edited": {"user": user, "ts": edited_ts}, "team": "T111"},
-        "previous_message": {"type": "message", "user": user, "text": old, "ts": ts, "thread_ts": thread_ts,
-                             "team": "T111"},
-    }
-
-
-def delete(*, channel: str, ts: str, thread_ts: str | None, user: str = "U111", text: str = "x",
-           event_ts: str = "1700009999.000200", bot_id: str | None = None) -> dict[str, Any]:
-    previous: dict[str, Any] = {"type": "message", "text": text, "user": user, "ts": ts, "team": "T111"}
-    if thread_ts:
-        previous["thread_ts"] = thread_ts
-    if bot_id:
-        previous["bot_id"] = bot_id
-    return {"type": "message", "subtype": "message_deleted", "hidden": True, "channel": channel,
-            "deleted_ts": ts, "previous_message": previous, "event_ts": event_ts, "ts": event_ts,
-            "channel_type": "channel"}
+__all__ = ["delete", "edit", "reply"]
