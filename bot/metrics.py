@@ -61,12 +61,12 @@ class Gauges:
     budget_limit: Mapping[str, float] = field(default_factory=dict)
 
 
-def poll_lag(links: Iterable[Link], *, now: float) -> dict[str, float]:
-    """Per provider: seconds since its least recently polled active link was polled (or linked)."""
+def poll_lag(links: Iterable[Link], *, now: float, interval: float) -> dict[str, float]:
+    """Per provider: how far its most overdue active link is behind a poll every `interval` seconds."""
     lag: dict[str, float] = {}
     for link in links:
-        since = now - (link.last_polled_at or link.created_at)
-        lag[link.provider] = max(lag.get(link.provider, 0.0), max(since, 0.0))
+        behind = now - (link.last_polled_at or link.created_at) - interval
+        lag[link.provider] = max(lag.get(link.provider, 0.0), behind, 0.0)
     return lag
 
 
@@ -92,7 +92,7 @@ def budget_figures(snapshot: Mapping[str, Any]) -> tuple[dict[str, float], dict[
 
 
 async def read_gauges(service: Service) -> Gauges:
-    """Backlog from the inbox table, poll lag and budget from the budget (HOOK: `service.budget.snapshot()`).
+    """Backlog from the inbox table; poll lag and budget from `service.budget.snapshot()` (bot/budget.py).
 
     Without a budget on the service, poll lag is computed from the links' last poll times.
     """
@@ -101,7 +101,7 @@ async def read_gauges(service: Service) -> Gauges:
     for link_id, events in (await service.store.pending_events()).items():
         provider = links[link_id].provider if link_id in links else "unlinked"
         backlog[provider] = backlog.get(provider, 0) + len(events)
-    lag = poll_lag(links.values(), now=time.time())
+    lag = poll_lag(links.values(), now=time.time(), interval=service.settings.poll_interval_seconds)
     used: dict[str, float] = {}
     limit: dict[str, float] = {}
     budget = getattr(service, "budget", None)
@@ -120,7 +120,7 @@ class _Scrape(Collector):
         for name, doc, values in (
             ("request_bridge_inbox_backlog", "Slack events stored but not applied yet, by provider",
              self._gauges.backlog),
-            ("request_bridge_poll_lag_seconds", "Seconds since the least recently polled link was polled",
+            ("request_bridge_poll_lag_seconds", "How late the most overdue link's poll is, in seconds",
              self._gauges.poll_lag),
             ("request_bridge_api_budget_used", "Provider API calls used in the current budget window",
              self._gauges.budget_used),

@@ -56,6 +56,9 @@ def test_counters_move_when_messages_are_relayed_each_way(
     assert value(after, RELAYED, **to_slack) == value(before, RELAYED, **to_slack) + 1
     assert ("request_bridge_poll_lag_seconds", (("provider", PROVIDER),)) in after
     assert value(after, "request_bridge_inbox_backlog", provider=PROVIDER) == 0
+    if getattr(bot.service, "budget", None) is not None:  # bot/budget.py: every provider call spends from it
+        assert value(after, "request_bridge_api_budget_used", provider=PROVIDER) > 0
+        assert value(after, "request_bridge_api_budget_limit", provider=PROVIDER) > 0
 
 
 def test_failures_are_counted_by_reason(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
@@ -127,8 +130,8 @@ def test_failure_reasons_and_poll_lag_are_plain_functions() -> None:
                     title=None, request_status=None, created_by="U", created_at=created, poll_cursor=None,
                     polls=0, last_polled_at=polled)
 
-    lag = poll_lag([link("a", 90.0, 0.0), link("a", 70.0, 0.0), link("b", None, 95.0)], now=100.0)
-    assert lag == {"a": 30.0, "b": 5.0}
+    lag = poll_lag([link("a", 90.0, 0.0), link("a", 70.0, 0.0), link("b", None, 95.0)], now=100.0, interval=10)
+    assert lag == {"a": 20.0, "b": 0.0}
     used, limit, budget_lag = budget_figures({"a": {"used": 12, "limit": 1200, "poll_lag_seconds": 3.5},
                                               "b": {"used": 1}})
     assert used == {"a": 12.0, "b": 1.0} and limit == {"a": 1200.0} and budget_lag == {"a": 3.5}
