@@ -24,7 +24,10 @@ environment (also read from ./.env):
   CLOUDFLARE_BASE_URL      v4 API base URL            [https://api.cloudflare.com/client/v4]
   DATABASE_URL             store: sqlite:///file.db or postgresql://user:pw@host/db [sqlite:///request-bridge.db]
   PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
-  POLL_INTERVAL_SECONDS    how often each linked request is polled              [30]
+  POLL_INTERVAL_SECONDS    how often a busy linked request is polled            [5]
+  MAX_POLL_INTERVAL_SECONDS  the longest a quiet request waits between polls, budget allowing [900]
+  CLOUDFLARE_REQUEST_BUDGET / HUAWEI_REQUEST_BUDGET / JITSUDO_REQUEST_BUDGET   calls per provider shared by
+                           all replicas, "requests/seconds"      [1080/300 / 600/300 / 300/60]
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]

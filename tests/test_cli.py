@@ -108,3 +108,11 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake
     assert (tmp_path / "request-bridge.db").exists()
     assert '"message": "request-bridge is up"' in stderr
     assert "xoxb-test-token" not in stderr and "cf-test-token" not in stderr
+
+
+def test_help_lists_every_setting() -> None:
+    from bot.cli import ENVIRONMENT
+    from bot.settings import Settings
+
+    missing = [name.upper() for name in Settings.model_fields if name.upper() not in ENVIRONMENT]
+    assert missing == [], f"--help does not explain {missing}"
