@@ -11,6 +11,7 @@ class Action(StrEnum):
     UNLINK = "unlink"
     LIST = "list"
     HELP = "help"
+    NOTIFY = "notify"
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Command:
     argument: str | None = None
     provider: str | None = None  # `/request link <provider> <id>`; may be left out with one provider
     problem: str | None = None  # why the text was not understood; the help text follows it
+    switch: bool | None = None  # `/request notify on|off …`
 
 
 HELP_TEXT = """*Request Bridge* links a Slack thread to a request on an outside system \
@@ -29,6 +31,10 @@ request's messages appear in the thread, and replies in the thread go to the req
 left out when only one is configured.
 • `/request unlink [provider] <request-id>` stops bridging that request in this channel.
 • `/request list` shows the requests linked in this channel.
+• `/request notify on|off [provider] <request-id>`: whoever linked the request is mentioned in its thread when \
+the other side answers (or no longer).
+• Message shortcuts (the ⋮ menu of a message): *Link thread to request* links that message's thread instead \
+of posting a new one; *Send to request* sends that one message to a request linked in this channel.
 • `/request help` shows this text.
 Edit or delete your reply in the thread and the request follows (where the provider allows it)."""
 
@@ -45,6 +51,8 @@ def parse(text: str) -> Command:
         action = Action(verb)
     except ValueError:
         return Command(Action.HELP, problem=f"Unknown sub-command `{words[0][:40]}`.")
+    if action == Action.NOTIFY:
+        return _parse_notify(words[1:])
     if action in _NEEDS_ARGUMENT:
         if len(words) not in (2, 3):
             problem = "missing the request id" if len(words) < 2 else "takes a provider and one request id"
@@ -55,6 +63,15 @@ def parse(text: str) -> Command:
     if len(words) > 1:
         return Command(Action.HELP, problem=f"`/request {action}` takes no arguments.")
     return Command(action)
+
+
+def _parse_notify(words: list[str]) -> Command:
+    if not words or words[0].lower() not in ("on", "off") or len(words) not in (2, 3):
+        return Command(Action.HELP, problem="`/request notify` takes `on` or `off`, then the request id.")
+    on = words[0].lower() == "on"
+    if len(words) == 3:
+        return Command(Action.NOTIFY, words[2], provider=words[1].lower(), switch=on)
+    return Command(Action.NOTIFY, words[1], switch=on)
 
 
 def help_reply(command: Command) -> str:

@@ -21,6 +21,7 @@ from bot.outbound import Outbound
 from bot.settings import Settings
 from bot.slack_events import ThreadEvent
 from bot.store import Store
+from bot.thread_scope import predates_link
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,8 @@ class Inbox:
             link = await self._store.link_of_slack_message(event.channel, event.ts)
         if link is None:
             return False
+        if predates_link(event.ts, link) and await self._store.message_by_slack_ts(link.id, event.ts) is None:
+            return False  # written before its thread was linked, and never sent on purpose
         return await self._store.enqueue_event(
             dedup_key=event.dedup_key, event_id=event_id, link_id=link.id, kind=event.kind,
             slack_ts=event.ts, user_id=event.user, text=event.text, edited_ts=event.edited_ts)

@@ -43,14 +43,17 @@ class Linker:
             raise InvalidInput(f"Unknown provider `{name[:40]}`; configured: "
                                + ", ".join(f"`{n}`" for n in self._providers)) from None
 
-    async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
-        """Post a root message, link its thread to the request, and back-fill the conversation."""
-        provider = self.provider_for(provider_name)
-        request_id = provider.validate_request_id(raw_id)
+    async def refusal(self, *, channel: str, user: str, provider: Provider, request_id: str,
+                      thread_ts: str | None = None) -> str | None:
+        """Why linking is refused before any call to the provider, if it is (shown to the person as is)."""
         denied = await self._access.may_link(user=user, channel=channel)
         if denied:
             return f":no_entry: {denied}"
-        doing = f"Linking {provider.display_name} request `{request_id}`"
+        if thread_ts is not None:
+            linked = await self._store.link_for_thread(channel, thread_ts)
+            if linked is not None:
+                return (f":no_entry: This thread is already linked to request `{linked.request_id}`: "
+                        "one thread, one request.")
         existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
         if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
             where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
@@ -60,6 +63,20 @@ class Linker:
             # <#C…> shows the channel's name only to its members: a private channel stays private.
             return (f":no_entry: Request `{request_id}` is already linked in <#{elsewhere.channel_id}>. "
                     "Unlink it there first: one request, one thread.")
+        return None
+
+    async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None,
+                   thread_ts: str | None = None, notify: bool = False) -> str:
+        """Link the request to a new root message's thread, or to the existing thread `thread_ts` (the
+        "Link thread to request" shortcut), and back-fill the conversation into it."""
+        provider = self.provider_for(provider_name)
+        request_id = provider.validate_request_id(raw_id)
+        refused = await self.refusal(channel=channel, user=user, provider=provider, request_id=request_id,
+                                     thread_ts=thread_ts)
+        if refused:
+            return refused
+        doing = f"Linking {provider.display_name} request `{request_id}`"
+        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
         try:
             info = await provider.get_request(request_id)
         except BridgeError as exc:
@@ -67,11 +84,15 @@ class Linker:
         link = existing or await self._store.create_link(
             provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
             title=info.title, request_status=info.status)
+        if notify:
+            await self._store.set_notify_linker(link.id, True)
         try:
+            # In an existing thread the same announcement is a reply: what the thread held before it stays
+            # in Slack, and its ts (linked_ts) marks where the bridged part begins.
             ts = await self._slack.post(channel=channel, text=root_text(info, provider_name=provider.display_name,
                                                                          linked_by=user),
                                         metadata=link_metadata(link_id=link.id, provider=provider.name,
-                                                               request_id=request_id))
+                                                               request_id=request_id), thread_ts=thread_ts)
         except Rejected as exc:
             await self._store.unlink(link.id)
             hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
@@ -80,7 +101,7 @@ class Linker:
         except BridgeError as exc:
             await self._store.unlink(link.id)
             return error_reply(exc, doing=doing)
-        await self._store.activate_link(link.id, ts)
+        await self._store.activate_link(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
         await self._leases.hold(link.id)  # this replica back-fills the new link
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
                                   "channel": channel})

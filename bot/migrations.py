@@ -47,12 +47,18 @@ def _v4_notify_and_linked_ts(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE links ADD COLUMN linked_ts VARCHAR(32)"))
 
 
+def _v5_request_creations(conn: Connection) -> None:
+    # `/request new` submissions, keyed by view id so a repeated submission creates one request.
+    schema.request_creations.create(conn, checkfirst=True)
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
     (2, _v2_link_leases),
     (3, _v3_budget_and_schedule),
     (4, _v4_notify_and_linked_ts),
+    (5, _v5_request_creations),
 ]
 
 

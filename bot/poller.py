@@ -19,12 +19,13 @@ from bot.budget import Budget, BudgetShort, polling
 from bot.errors import BridgeError, NotFound
 from bot.leases import Leases
 from bot.locks import LinkLocks
+from bot.mirror import SlackMirror, is_part_key
 from bot.models import Link, MappedMessage, MessageState, Origin
-from bot.notifications import mention_for, with_mention
+from bot.notifications import mention_for
 from bot.providers.base import Provider, ProviderMessage, SupportsDelete
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
-from bot.slack_messages import deleted_text, message_metadata, provider_message_text, status_text
+from bot.slack_messages import status_text
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class Poller:
         self._store = store
         self._providers = providers
         self._slack = slack
+        self._mirror = SlackMirror(store=store, slack=slack)
         self._locks = locks
         self._settings = settings
         self._busy = asyncio.Lock()
@@ -146,7 +148,8 @@ class Poller:
 
         # Posts a previous poll started but could not confirm go first, to keep the thread in order.
         for row in rows:
-            if row.origin == Origin.PROVIDER and row.state == MessageState.POSTING:
+            if row.origin == Origin.PROVIDER and row.state == MessageState.POSTING \
+                    and not is_part_key(row.provider_message_id):  # parts are posted with their message
                 await self._post(row, link, provider)
                 result.posted += 1
 
@@ -188,7 +191,8 @@ class Poller:
             present = {m.id for m in messages}
             for row in by_id.values():
                 if row.origin == Origin.PROVIDER and row.provider_message_id not in present \
-                        and row.state in (MessageState.POSTED, MessageState.POSTING):
+                        and row.state in (MessageState.POSTED, MessageState.POSTING) \
+                        and not is_part_key(row.provider_message_id):
                     await self._mirror_delete(row, link, provider)
                     result.deleted += 1
         status = await self._announce_status(link, provider) if result.full else None
@@ -202,22 +206,8 @@ class Poller:
         return result
 
     async def _post(self, row: MappedMessage, link: Link, provider: Provider) -> None:
-        assert link.thread_ts is not None and row.provider_message_id is not None
-        ts = None
-        if row.attempts > 0:
-            # An earlier attempt may have posted before it could record the ts.
-            ts = await self._slack.find_bridged_post(channel=link.channel_id, thread_ts=link.thread_ts,
-                                                     message_id=row.provider_message_id)
-        if ts is None:
-            await self._store.update_message(row.id, attempts=row.attempts + 1)
-            ts = await self._slack.post(
-                channel=link.channel_id, thread_ts=link.thread_ts,
-                text=with_mention(provider_message_text(author=row.author or "unknown", content=row.content,
-                                                        provider_name=provider.display_name, role=row.author_role),
-                                  mention_for(link)),  # an edit (_mirror_edit) mentions nobody again
-                metadata=message_metadata(link_id=link.id, provider=link.provider, request_id=link.request_id,
-                                          message_id=row.provider_message_id))
-        await self._store.update_message(row.id, slack_ts=ts, state=MessageState.POSTED)
+        # bot/mirror.py: attributed Block Kit posts, in parts when long; an edit mentions nobody again.
+        await self._mirror.post(row, link, provider, mention=mention_for(link))
         metrics.relayed("to_slack", link.provider, "created")
 
     async def _announce_status(self, link: Link, provider: Provider) -> str | None:
@@ -238,17 +228,9 @@ class Poller:
                 await provider.delete_message(link.request_id, message.id)
 
     async def _mirror_edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
-        assert row.slack_ts is not None
-        await self._slack.update(channel=link.channel_id, ts=row.slack_ts,
-                                 text=provider_message_text(author=message.author, content=message.content,
-                                                            provider_name=provider.display_name, role=message.role))
-        await self._store.update_message(row.id, content=message.content, author=message.author)
+        await self._mirror.edit(row, message, link, provider)
         metrics.relayed("to_slack", link.provider, "edited")
 
     async def _mirror_delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
-        if row.state == MessageState.POSTED and row.slack_ts:
-            await self._slack.update(channel=link.channel_id, ts=row.slack_ts,
-                                     text=deleted_text(author=row.author or "unknown",
-                                                       provider_name=provider.display_name))
-        await self._store.update_message(row.id, state=MessageState.DELETED)
+        await self._mirror.delete(row, link, provider)
         metrics.relayed("to_slack", link.provider, "deleted")

@@ -129,3 +129,18 @@ provider_budgets = Table(
     Column("window_used", Float, nullable=False, default=0.0),
     Column("throttled", Integer, nullable=False, default=0),
 )
+
+# Added by migration 5: one row per `/request new` modal submitted (bot/new_request.py). Slack can deliver a
+# submission twice (a retry, a double click): the view id is the key, so the second one creates nothing.
+# state: creating -> created | failed.
+request_creations = Table(
+    "request_creations",
+    metadata,
+    Column("view_id", String(64), primary_key=True),
+    Column("user_id", String(32), nullable=False),
+    Column("channel_id", String(32), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("request_id", String(64)),
+    Column("created_at", Float, nullable=False),
+)

@@ -14,11 +14,13 @@ from bot.access import Access
 from bot.budget import Budget
 from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
+from bot.forwarding import Forwarder
 from bot.http import build_client
 from bot.inbox import Inbox
 from bot.leases import Leases, replica_id
 from bot.linking import Linker
 from bot.locks import LinkLocks
+from bot.notifications import Notifications
 from bot.outbound import Outbound
 from bot.poller import Poller
 from bot.providers.base import Provider
@@ -26,6 +28,7 @@ from bot.providers.cloudforce_one import CloudforceOne, auth_headers
 from bot.providers.huawei import HuaweiOSM, build_huawei
 from bot.providers.jitsudo import JITSudo, build_jitsudo
 from bot.settings import Settings
+from bot.shortcuts import Shortcuts
 from bot.slack_gateway import SlackGateway, build_web_client
 from bot.store import Store
 
@@ -70,6 +73,17 @@ class Service:
     bot_user_id: str
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
+    notifications: Notifications = field(init=False)
+    shortcuts: Shortcuts = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Built from the parts above, here rather than in create(), so tests and tools that build a
+        # Service get them too.
+        self.notifications = Notifications(store=self.store, linker=self.linker)
+        forwarder = Forwarder(store=self.store, providers=self.providers, slack=self.slack, inbox=self.inbox,
+                              access=Access(settings=self.settings, slack=self.slack))
+        self.shortcuts = Shortcuts(providers=self.providers, slack=self.slack, linker=self.linker,
+                                   forwarder=forwarder)
 
     @classmethod
     async def create(cls, settings: Settings) -> Service:
@@ -120,6 +134,7 @@ class Service:
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        await self.shortcuts.background.wait_idle()
         await self.poller.wait_idle()
         await self.inbox.wait_idle()
         await self.leases.release_all()

@@ -55,7 +55,8 @@ def _files(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in files if isinstance(f, dict)] if isinstance(files, list) else []
 
 
-def _with_files(message: dict[str, Any]) -> str:
+def text_with_files(message: dict[str, Any]) -> str:
+    """A message's text, then a named link per file it carries."""
     text = message.get("text") if isinstance(message.get("text"), str) else ""
     files = _files(message)
     return "\n".join(part for part in (text, files_markup(files)) if part) if files else str(text)
@@ -75,7 +76,8 @@ def classify(event: dict[str, Any]) -> ThreadEvent | None:
         ts, thread_ts, user = _text(event.get("ts")), _text(event.get("thread_ts")), _text(event.get("user"))
         if not ts or not thread_ts or ts == thread_ts or _is_bot(event) or not user:
             return None
-        return ThreadEvent(EventKind.REPLY, channel, ts, thread_ts, user, _with_files(event), f"reply:{channel}:{ts}")
+        return ThreadEvent(EventKind.REPLY, channel, ts, thread_ts, user, text_with_files(event),
+                           f"reply:{channel}:{ts}")
 
     if subtype == "message_changed":
         message, previous = event.get("message"), event.get("previous_message") or {}
@@ -90,8 +92,8 @@ def classify(event: dict[str, Any]) -> ThreadEvent | None:
             return None
         edited_ts = _text(edited.get("ts")) or _text(event.get("ts")) or ts
         key = f"edit:{channel}:{ts}:{edited_ts}"
-        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, _text(message.get("user")), _with_files(message),
-                           key, edited_ts)
+        return ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, _text(message.get("user")),
+                           text_with_files(message), key, edited_ts)
 
     if subtype == "message_deleted":
         previous = event.get("previous_message") or {}

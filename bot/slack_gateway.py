@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -22,7 +23,25 @@ SLACK = "Slack"
 _PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text",
               "invalid_auth", "not_authed", "account_inactive", "missing_scope", "thread_not_found",
               "message_not_found", "cant_update_message", "cant_delete_message", "user_not_found",
-              "invalid_metadata_format", "invalid_blocks", "restricted_action", "no_such_subteam"}
+              "invalid_metadata_format", "invalid_blocks", "restricted_action", "no_such_subteam",
+              "expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id", "invalid_arguments", "not_enabled",
+              "view_too_large"}
+
+
+CUSTOMIZE_SCOPE = "chat:write.customize"
+
+
+class CustomizeRefused(Rejected):
+    """chat.postMessage refused a custom author (username/icon) for lack of chat:write.customize."""
+
+
+class CustomizeIgnored(BridgeError):
+    """A post was made, but under the app's name: the token lacks chat:write.customize, so Slack dropped
+    the custom author. `ts` is the post's; its body should name the author after all."""
+
+    def __init__(self, ts: str) -> None:
+        super().__init__("chat.postMessage: custom author ignored (no chat:write.customize)")
+        self.ts = ts
 
 
 def build_web_client(*, token: str, base_url: str, timeout: float) -> AsyncWebClient:
@@ -39,6 +58,8 @@ class SlackGateway:
     def __init__(self, client: AsyncWebClient, *, replies_per_minute: float = 40.0) -> None:
         self.client = client
         self._names: dict[str, str] = {}
+        # Whether posts may carry a custom author; learnt from the token's scopes, or from a refusal.
+        self._customize: bool | None = None
         # conversations.replies is Tier 3 for internal apps, 1/min for non-Marketplace distributed ones.
         self._replies_pacer = Pacer(replies_per_minute)
 
@@ -66,27 +87,74 @@ class SlackGateway:
         data = response.data
         if not isinstance(data, dict):
             raise Unavailable(f"{method}: garbled answer", provider=SLACK)
+        self._note_scopes(getattr(response, "headers", None))
         return data
+
+    def _note_scopes(self, headers: Any) -> None:
+        # Slack names the token's scopes in `x-oauth-scopes` on its answers: a scope granted or taken away
+        # by a reinstall is noticed on the next call.
+        found = next((v for k, v in dict(headers or {}).items() if str(k).lower() == "x-oauth-scopes"), None)
+        if found is not None:
+            self._customize = CUSTOMIZE_SCOPE in [s.strip() for s in str(found).split(",")]
 
     async def auth_test(self) -> dict[str, Any]:
         return await self._call("auth.test")
 
     async def post(self, *, channel: str, text: str, thread_ts: str | None = None,
-                   metadata: dict[str, Any] | None = None) -> str:
-        """Post a message; return its ts."""
+                   metadata: dict[str, Any] | None = None, blocks: list[dict[str, Any]] | None = None,
+                   username: str | None = None, icon_emoji: str | None = None) -> str:
+        """Post a message; return its ts. `text` is the notification fallback when `blocks` are given.
+
+        Raises CustomizeRefused when Slack refuses `username`/`icon_emoji` for a missing scope."""
         kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
-        if thread_ts:
-            kwargs["thread_ts"] = thread_ts
-        if metadata:
-            kwargs["metadata"] = metadata
-        data = await self._call("chat.postMessage", **kwargs)
+        for key, value in (("thread_ts", thread_ts), ("metadata", metadata), ("blocks", blocks),
+                           ("username", username), ("icon_emoji", icon_emoji)):
+            if value:
+                kwargs[key] = value
+        try:
+            data = await self._call("chat.postMessage", **kwargs)
+        except Rejected as exc:
+            if (username or icon_emoji) and str(exc).endswith(": missing_scope"):
+                self._customize = False
+                raise CustomizeRefused(str(exc), provider=exc.provider) from None
+            raise
+        if (username or icon_emoji) and self._customize is False:
+            raise CustomizeIgnored(str(data["ts"]))
         return str(data["ts"])
 
-    async def update(self, *, channel: str, ts: str, text: str, metadata: dict[str, Any] | None = None) -> None:
+    async def update(self, *, channel: str, ts: str, text: str, metadata: dict[str, Any] | None = None,
+                     blocks: list[dict[str, Any]] | None = None) -> None:
+        """Replace a message's text (and blocks: omitted blocks are kept by Slack, so pass them)."""
         kwargs: dict[str, Any] = {"channel": channel, "ts": ts, "text": text}
         if metadata:
             kwargs["metadata"] = metadata
+        if blocks is not None:
+            kwargs["blocks"] = blocks
         await self._call("chat.update", **kwargs)
+
+    async def delete(self, *, channel: str, ts: str) -> None:
+        """Delete one of the bot's own messages; one already gone counts as deleted."""
+        try:
+            await self._call("chat.delete", channel=channel, ts=ts)
+        except Rejected as exc:
+            if not str(exc).endswith(": message_not_found"):
+                raise
+
+    async def can_customize(self) -> bool:
+        """Whether the token has chat:write.customize (posts under an analyst's name), asked once.
+
+        Slack names a token's scopes in the `x-oauth-scopes` header of its answers; without it, assume
+        yes and learn from the post (CustomizeRefused, CustomizeIgnored)."""
+        if self._customize is None:
+            with contextlib.suppress(BridgeError):  # unknown: the first post decides instead
+                await self._call("auth.test")  # notes the scopes from the answer's header
+        if self._customize is None:
+            self._customize = True
+        return self._customize
+
+    def known_users(self) -> dict[str, str]:
+        """User id -> display name of everyone this process has looked up (to turn `@name` into mentions)."""
+        return dict(self._names)
 
     async def ephemeral(self, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """Tell one person something; never raises, since it is itself the error path."""
@@ -97,6 +165,21 @@ class SlackGateway:
             await self._call("chat.postEphemeral", **kwargs)
         except BridgeError as exc:
             log.warning("could not send an ephemeral message", extra={"channel": channel, "error": str(exc)})
+
+    async def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal for whoever caused `trigger_id` (Slack honours a trigger once, within 3 s)."""
+        await self._call("views.open", trigger_id=trigger_id, view=view)
+
+    async def publish_home(self, *, user: str, view: dict[str, Any]) -> None:
+        """Replace one person's App Home tab (views.publish)."""
+        await self._call("views.publish", user_id=user, view=view)
+
+    async def message(self, *, channel: str, ts: str, thread_ts: str | None = None) -> dict[str, Any] | None:
+        """One message as Slack holds it now, read from its thread (or as a thread of its own)."""
+        await self._replies_pacer.wait()
+        data = await self._call("conversations.replies", channel=channel, ts=thread_ts or ts, oldest=ts, latest=ts,
+                                inclusive=True)
+        return next((m for m in data.get("messages", []) if m.get("ts") == ts), None)
 
     async def permalink(self, *, channel: str, ts: str) -> str | None:
         try:
@@ -120,6 +203,17 @@ class SlackGateway:
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None
             if not data.get("has_more") or not cursor:
                 return messages
+
+    async def find_bridged_parts(self, *, channel: str, thread_ts: str, message_id: str) -> dict[int, str]:
+        """Part number -> ts of our posts mirroring a provider message that are in the thread already."""
+        found: dict[int, str] = {}
+        for message in await self.thread_messages(channel=channel, thread_ts=thread_ts):
+            meta = message.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == MESSAGE_EVENT_TYPE and str(payload.get("message_id")) == message_id:
+                part = payload.get("part", 1)
+                found.setdefault(part if isinstance(part, int) else 1, str(message["ts"]))
+        return found
 
     async def find_bridged_post(self, *, channel: str, thread_ts: str, message_id: str) -> str | None:
         """The ts of our post mirroring a provider message, if one is in the thread already."""

@@ -31,6 +31,7 @@ from bot.models import (
     SlackEvent,
 )
 from bot.store_budget import BudgetRows
+from bot.store_creations import CreationRows
 
 L = schema.links
 M = schema.messages
@@ -80,7 +81,7 @@ def _sync_url(url: str) -> str:
     return "sqlite+pysqlite:" + url.split(":", 1)[1]
 
 
-class Store(BudgetRows):
+class Store(BudgetRows, CreationRows):
     """All reads and writes of the bridge's durable state."""
 
     def __init__(self, engine: AsyncEngine | Engine) -> None:
@@ -205,6 +206,13 @@ class Store(BudgetRows):
     async def links_in_channel(self, channel_id: str) -> list[Link]:
         rows = await self._fetch(select(L).where(
             L.c.channel_id == channel_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+        return [Link(**r) for r in rows]
+
+    async def links_linked_by(self, user_id: str) -> list[Link]:
+        """The active links a person made (the App Home tab), most recently active first."""
+        latest = func.coalesce(L.c.last_activity_at, L.c.created_at)
+        rows = await self._fetch(select(L).where(L.c.created_by == user_id, L.c.state == LinkState.ACTIVE)
+                                 .order_by(latest.desc(), L.c.id.desc()))
         return [Link(**r) for r in rows]
 
     async def active_links(self) -> list[Link]:

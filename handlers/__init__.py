@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import edits_deletes, request_command, thread_replies
+from handlers import edits_deletes, request_command, shortcuts, thread_replies
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -16,6 +16,7 @@ def register(app: AsyncApp, service: Service) -> None:
     request_command.register(app, service)
     edits_deletes.register(app, service)
     thread_replies.register(app, service)
+    shortcuts.register(app, service)
 
     # Bolt answers 404 to an event no listener matches; Slack retries those and may disable the app's
     # event subscriptions. Every other message event is acknowledged here and ignored.

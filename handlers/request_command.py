@@ -49,6 +49,9 @@ def register(app: AsyncApp, service: Service) -> None:
             if parsed.action == Action.LINK:
                 text = await service.linker.link(channel=channel, user=user, raw_id=str(parsed.argument),
                                                  provider_name=parsed.provider)
+            elif parsed.action == Action.NOTIFY:
+                text = await service.notifications.switch(channel=channel, user=user, raw_id=str(parsed.argument),
+                                                          on=bool(parsed.switch), provider_name=parsed.provider)
             elif parsed.action == Action.UNLINK:
                 text = await service.linker.unlink(channel=channel, user=user, raw_id=str(parsed.argument),
                                                    provider_name=parsed.provider)
