@@ -64,7 +64,7 @@ def scope_purpose(scope: str) -> str:
     uses = [OTHER_SCOPES[scope]] if scope in OTHER_SCOPES else []
     methods = sorted(m for m, needed in METHOD_SCOPES.items() if scope in needed)
     if methods:
-        uses.append("calls " + ", ".join(methods))
+        uses.append("calling " + ", ".join(methods))
     return "; ".join(uses) or "required by the bridge"
 
 

@@ -86,7 +86,7 @@ def test_a_missing_scope_is_named_with_what_it_is_for(
     assert result.returncode == 1
     out = lines(result)
     failed = [line for line in out if line.startswith("✗")]
-    assert failed == ["✗ Slack scope users:read: not granted; needed for calls users.info"], out
+    assert failed == ["✗ Slack scope users:read: not granted; needed for calling users.info"], out
     fix = out[out.index(failed[0]) + 1]
     assert fix.startswith("    fix: add it under OAuth & Permissions") and "reinstall" in fix
     assert out[-1] == "1 of 7 checks failed"
