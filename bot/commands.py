@@ -12,6 +12,7 @@ class Action(StrEnum):
     LIST = "list"
     HELP = "help"
     NOTIFY = "notify"
+    NEW = "new"
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,13 @@ access requests).
 • `/request link [provider] <request-id>` posts a message here and links its thread to the request; the \
 request's messages appear in the thread, and replies in the thread go to the request. The provider may be \
 left out when only one is configured.
+• `/request new [provider]` opens a form that creates a request (title, what you need to know, and the \
+type, priority and TLP the provider offers) and links it here, as `/request link` does.
 • `/request unlink [provider] <request-id>` stops bridging that request in this channel.
 • `/request list` shows the requests linked in this channel.
 • `/request notify on|off [provider] <request-id>`: whoever linked the request is mentioned in its thread when \
 the other side answers (or no longer).
+• The bot's *Home* tab lists the requests you linked, with their status, last activity and threads.
 • Message shortcuts (the ⋮ menu of a message): *Link thread to request* links that message's thread instead \
 of posting a new one; *Send to request* sends that one message to a request linked in this channel.
 • `/request help` shows this text.
@@ -53,6 +57,10 @@ def parse(text: str) -> Command:
         return Command(Action.HELP, problem=f"Unknown sub-command `{words[0][:40]}`.")
     if action == Action.NOTIFY:
         return _parse_notify(words[1:])
+    if action == Action.NEW:
+        if len(words) > 2:
+            return Command(Action.HELP, problem="`/request new` takes at most a provider.")
+        return Command(action, provider=words[1].lower() if len(words) == 2 else None)
     if action in _NEEDS_ARGUMENT:
         if len(words) not in (2, 3):
             problem = "missing the request id" if len(words) < 2 else "takes a provider and one request id"

@@ -127,13 +127,6 @@ class RunningBot:
         headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret=self.secret)}
         return self.http.post("/slack/events", content=body, headers=headers)
 
-    def interact(self, payload: dict[str, Any]) -> httpx.Response:
-        """Deliver an interactivity payload (shortcut, block action, view submission) as Slack does: a signed
-        form body whose one field `payload` is the JSON."""
-        body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body, secret=self.secret)}
-        return self.http.post("/slack/events", content=body, headers=headers)
-
     def stop(self) -> None:
         """Shut down as `serve` does on SIGTERM; a second call does nothing."""
         if self._stopped:

@@ -11,15 +11,18 @@ import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.access import Access
+from bot.ack_priority import AckPriority
 from bot.budget import Budget
 from bot.catch_up import CatchUp
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.forwarding import Forwarder
+from bot.home_tab import HomeTab
 from bot.http import build_client
 from bot.inbox import Inbox
 from bot.leases import Leases, replica_id
 from bot.linking import Linker
 from bot.locks import LinkLocks
+from bot.new_request import RequestCreator
 from bot.notifications import Notifications
 from bot.outbound import Outbound
 from bot.poller import Poller
@@ -73,8 +76,11 @@ class Service:
     bot_user_id: str
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
+    acks: AckPriority = field(default_factory=AckPriority)
     notifications: Notifications = field(init=False)
     shortcuts: Shortcuts = field(init=False)
+    requests: RequestCreator = field(init=False)
+    home: HomeTab = field(init=False)
 
     def __post_init__(self) -> None:
         # Built from the parts above, here rather than in create(), so tests and tools that build a
@@ -82,6 +88,9 @@ class Service:
         self.notifications = Notifications(store=self.store, linker=self.linker)
         forwarder = Forwarder(store=self.store, providers=self.providers, slack=self.slack, inbox=self.inbox,
                               access=Access(settings=self.settings, slack=self.slack))
+        self.requests = RequestCreator(store=self.store, providers=self.providers, slack=self.slack,
+                                       linker=self.linker, access=Access(settings=self.settings, slack=self.slack))
+        self.home = HomeTab(store=self.store, providers=self.providers, slack=self.slack)
         self.shortcuts = Shortcuts(providers=self.providers, slack=self.slack, linker=self.linker,
                                    forwarder=forwarder)
 
@@ -110,13 +119,14 @@ class Service:
         outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases,
                         budget=budget)
-        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases)
+        acks = AckPriority()
+        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases, acks=acks)
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
                           access=Access(settings=settings, slack=slack), leases=leases),
-            leases=leases, budget=budget,
+            leases=leases, budget=budget, acks=acks,
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )
 
@@ -135,6 +145,7 @@ class Service:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
         await self.shortcuts.background.wait_idle()
+        await self.requests.background.wait_idle()
         await self.poller.wait_idle()
         await self.inbox.wait_idle()
         await self.leases.release_all()

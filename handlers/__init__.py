@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import edits_deletes, request_command, shortcuts, thread_replies
+from handlers import app_home, edits_deletes, new_request, request_command, shortcuts, thread_replies
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -17,6 +17,8 @@ def register(app: AsyncApp, service: Service) -> None:
     edits_deletes.register(app, service)
     thread_replies.register(app, service)
     shortcuts.register(app, service)
+    new_request.register(app, service)
+    app_home.register(app, service)
 
     # Bolt answers 404 to an event no listener matches; Slack retries those and may disable the app's
     # event subscriptions. Every other message event is acknowledged here and ignored.

@@ -23,6 +23,11 @@ def register(app: AsyncApp, service: Service) -> None:
         """Why the command is refused before any outbound call, if it is."""
         if command.action == Action.HELP:
             return help_reply(command)
+        if command.action == Action.NEW:
+            try:
+                service.requests.creator_for(command.provider)
+            except InvalidInput as exc:
+                return error_reply(exc, doing="")
         if command.argument is not None:
             try:
                 service.linker.provider_for(command.provider).validate_request_id(command.argument)
@@ -45,8 +50,14 @@ def register(app: AsyncApp, service: Service) -> None:
         if refusal(parsed) is not None:
             return
         channel, user = command["channel_id"], command["user_id"]
+        text: str | None
         try:
-            if parsed.action == Action.LINK:
+            if parsed.action == Action.NEW:
+                # Slack honours the trigger for 3 s from the command: the modal opens now or the person is told.
+                text = await service.requests.open_modal(
+                    trigger_id=command.get("trigger_id", ""), channel=channel, user=user,
+                    provider_name=parsed.provider, response_url=command.get("response_url"))
+            elif parsed.action == Action.LINK:
                 text = await service.linker.link(channel=channel, user=user, raw_id=str(parsed.argument),
                                                  provider_name=parsed.provider)
             elif parsed.action == Action.NOTIFY:
@@ -62,6 +73,7 @@ def register(app: AsyncApp, service: Service) -> None:
         except Exception:
             log.exception("slash command failed", extra={"action": parsed.action})
             text = ":warning: Something went wrong on our side; the error is in the bot's log."
-        await respond(response_type="ephemeral", replace_original=False, text=text)
+        if text is not None:
+            await respond(response_type="ephemeral", replace_original=False, text=text)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[run])

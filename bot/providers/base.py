@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from bot.formatting import TextFormat
+
 
 @dataclass(frozen=True)
 class RequestInfo:
@@ -50,6 +52,8 @@ class Provider(Protocol):
     max_content_length: int | None
     # Whether create_message stores the Slack context: only then is the message's permalink looked up.
     keeps_slack_context: bool
+    # The format of message content (bot/formatting.py): Slack markup is converted to it and back.
+    text_format: TextFormat
 
     def validate_request_id(self, raw: str) -> str:
         """The canonical id, or InvalidInput before any outbound call."""
@@ -86,3 +90,34 @@ class SupportsUpdate(Protocol):
 @runtime_checkable
 class SupportsDelete(Protocol):
     async def delete_message(self, request_id: str, message_id: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """What a person fills in to open a request; None leaves the choice to the provider's default."""
+
+    summary: str
+    content: str
+    priority: str | None = None
+    request_type: str | None = None
+    tlp: str | None = None
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """The choices a new request offers, as the provider lists them (empty: the provider lists none)."""
+
+    request_types: tuple[str, ...] = ()
+    priorities: tuple[str, ...] = ()
+    tlps: tuple[str, ...] = ()
+
+
+@runtime_checkable
+class SupportsCreateRequest(Protocol):
+    """Providers on which the bridge can open a request (`/request new`)."""
+
+    async def request_options(self) -> RequestOptions: ...
+
+    async def create_request(self, new: NewRequest) -> RequestInfo:
+        """Create the request. Raises AmbiguousWrite when the outcome is unknown."""
+        ...

@@ -1,7 +1,8 @@
 """Cloudflare Cloudforce One: request messages over the v4 API.
 
 Seed docs: list (POST .../message), create (POST .../message/new), update (PUT .../message/{id}),
-delete (DELETE .../message/{id}); GET .../requests/{id} for the request itself.
+delete (DELETE .../message/{id}); GET .../requests/{id} for the request itself. `/request new` uses
+POST .../requests/new, GET .../requests/types and GET .../requests/constants (2026-07-27 spec extract).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from bot.errors import (
     AmbiguousWrite,
@@ -23,9 +24,17 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
+from bot.formatting import TextFormat
 from bot.http import RetryPolicy, send
-from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
-from bot.providers.cloudforce_one_models import Envelope, MessageItem, MessageListParams, RequestItem
+from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
+from bot.providers.cloudforce_one_models import (
+    Envelope,
+    MessageItem,
+    MessageListParams,
+    RequestConstants,
+    RequestEdit,
+    RequestItem,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +72,8 @@ class CloudforceOne:
     display_name = "Cloudforce One"
     max_content_length: int | None = None  # the spec sets no limit
     keeps_slack_context = False
+    # The spec's message `content` is a bare string ("Content of message"), no markup named.
+    text_format = TextFormat.PLAIN
 
     def __init__(self, client: httpx.AsyncClient, *, account_id: str, policy: RetryPolicy | None = None) -> None:
         self._client = client
@@ -115,10 +126,14 @@ class CloudforceOne:
 
     async def get_request(self, request_id: str) -> RequestInfo:
         result = await self._call("GET", self._path(request_id))
+        return self._request_info(result, garbled=Unavailable("garbled request record", provider=self.display_name))
+
+    @staticmethod
+    def _request_info(result: Any, *, garbled: Exception) -> RequestInfo:
         try:
             item = RequestItem.model_validate(result)
         except ValidationError:
-            raise Unavailable("garbled request record", provider=self.display_name) from None
+            raise garbled from None
         return RequestInfo(id=item.id, title=item.summary, status=item.status, readable_id=item.readable_id,
                            raw=item.model_dump())
 
@@ -157,6 +172,27 @@ class CloudforceOne:
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
+
+    async def request_options(self) -> RequestOptions:
+        """Request types (GET .../requests/types) and the priority and TLP constants (.../constants)."""
+        base = f"/accounts/{self._account}/cloudforce-one/requests"
+        types, constants = await self._call("GET", base + "/types"), await self._call("GET", base + "/constants")
+        try:
+            listed = TypeAdapter(list[str]).validate_python(types or [])
+            known = RequestConstants.model_validate(constants or {})
+        except ValidationError:
+            raise Unavailable("garbled request types or constants", provider=self.display_name) from None
+        return RequestOptions(request_types=tuple(listed), priorities=tuple(known.priority), tlps=tuple(known.tlp))
+
+    async def create_request(self, new: NewRequest) -> RequestInfo:
+        """POST .../requests/new. The API takes no idempotency key: an unanswered create is AmbiguousWrite."""
+        body = RequestEdit(summary=new.summary, content=new.content, priority=new.priority,
+                           request_type=new.request_type, tlp=new.tlp)
+        result = await self._call("POST", f"/accounts/{self._account}/cloudforce-one/requests/new",
+                                  json=body.model_dump(exclude_none=True), idempotent=False)
+        # Created, but the answer does not say which request: the outcome is unknown to the person.
+        return self._request_info(result, garbled=AmbiguousWrite("garbled answer to a create",
+                                                                 provider=self.display_name))
 
     async def probe(self) -> str:
         # The request list (one item) needs the same account and permission as everything the bridge does.

@@ -70,3 +70,22 @@ class MessageListParams(BaseModel):
     before: str | None = None
     sort_by: str | None = None
     sort_order: str | None = None
+
+
+class RequestEdit(BaseModel):
+    """cloudforce-one-requests_request-edit: the body of Create a New Request (every field optional; the API
+    assigns a default to what is left out)."""
+
+    content: str | None = None
+    priority: str | None = None
+    request_type: str | None = None
+    summary: str | None = None
+    tlp: str | None = None
+
+
+class RequestConstants(_Open):
+    """cloudforce-one-requests_request-constants: the priorities, statuses and TLP levels requests may take."""
+
+    priority: list[str] = Field(default_factory=list)
+    status: list[str] = Field(default_factory=list)
+    tlp: list[str] = Field(default_factory=list)

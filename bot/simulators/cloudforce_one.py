@@ -27,6 +27,7 @@ from aiohttp import web
 
 from bot.simulators.base import LoopbackFake
 from bot.simulators.faults import Fault, FaultInjection
+from bot.simulators.rate_limit import WindowLimit
 
 API_PREFIX = "/client/v4"
 REQUESTS_PATH = API_PREFIX + "/accounts/{account_id}/cloudforce-one/requests"
@@ -68,6 +69,8 @@ OPS = (
     "get_request",
     "list_requests",
     "create_request",
+    "request_types",
+    "request_constants",
     "list_messages",
     "create_message",
     "update_message",
@@ -154,16 +157,23 @@ class FakeCloudforceOne(LoopbackFake, FaultInjection):
         self._next_message_id = 1
         self._next_readable = 1
         self._calls: list[dict[str, Any]] = []
+        # What GET .../requests/types lists: the spec's example, until a test sets its own.
+        self.request_types: list[str] = ["Indicators of Compromise", "Victomology"]
         self._init_faults()
+        # Off unless set_rate_limit() is called; then enforced as Cloudflare documents it.
+        self.rate_limit: WindowLimit | None = None
         self._app = self._build_app()
 
     # ----------------------------------------------------------------- wiring
 
     def _build_app(self) -> web.Application:
-        app = web.Application(middlewares=[self._record_middleware])
+        app = web.Application(middlewares=[self._record_middleware, self._rate_limit_middleware])
         base, one = REQUESTS_PATH, REQUESTS_PATH + "/{request_id}"
         app.router.add_post(base, self._route("list_requests", self._list_requests))
         app.router.add_post(base + "/new", self._route("create_request", self._create_request))
+        # Before `{request_id}`, which would otherwise take "types" and "constants" as ids.
+        app.router.add_get(base + "/types", self._route("request_types", self._request_types))
+        app.router.add_get(base + "/constants", self._route("request_constants", self._request_constants))
         app.router.add_get(one, self._route("get_request", self._get_request))
         app.router.add_post(one + "/message", self._route("list_messages", self._list_messages))
         app.router.add_post(one + "/message/new", self._route("create_message", self._create_message))
@@ -199,6 +209,25 @@ class FakeCloudforceOne(LoopbackFake, FaultInjection):
             return failure(404, CODE_NO_ROUTE, "No route for the URI")
         except web.HTTPMethodNotAllowed:
             return failure(405, CODE_METHOD_NOT_ALLOWED, "Method not allowed")
+
+    def set_rate_limit(self, *, requests: int = 1200, window: float = 300, block: float = 300) -> WindowLimit:
+        """Enforce Cloudflare's limit (by default its documented 1,200 calls per 5 minutes, 5-minute block)."""
+        self.rate_limit = WindowLimit(requests=requests, window=window, block=block)
+        return self.rate_limit
+
+    @web.middleware
+    async def _rate_limit_middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self.rate_limit is None:
+            return await handler(request)
+        allowed, headers = self.rate_limit.admit()
+        if not allowed:
+            return failure(429, CODE_RATE_LIMITED, "Please wait and consider throttling your request speed",
+                           headers=headers)
+        response = await handler(request)
+        response.headers.update(headers)
+        return response
 
     def _route(self, op: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def serve(request: web.Request) -> web.StreamResponse:
@@ -309,6 +338,14 @@ class FakeCloudforceOne(LoopbackFake, FaultInjection):
             created=None,
         )
         return envelope(_request_item(self._requests[request_id]))
+
+    def _request_types(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        return envelope(list(self.request_types))
+
+    def _request_constants(self, ctx: dict[str, Any]) -> dict[str, Any]:
+        # The spec's examples, in its order (which is not the order of the tlp enum).
+        return envelope({"priority": list(PRIORITIES), "status": list(STATUSES),
+                         "tlp": ["clear", "green", "amber", "amber-strict", "red"]})
 
     def _get_request(self, ctx: dict[str, Any]) -> dict[str, Any]:
         return envelope(_request_item(self._request(ctx["request_id"])))

@@ -26,6 +26,14 @@ from typing import Any
 from aiohttp import web
 
 from bot.simulators.base import LoopbackFake
+from bot.simulators.slack_blocks import (
+    AUTHORSHIP_FIELDS,
+    CUSTOMIZE_SCOPE,
+    TEXT_TRUNCATED_AT,
+    block_problems,
+    customizes_author,
+    echoed_author,
+)
 from bot.simulators.slack_views import OpenedView, ViewError, Views
 
 FAULT_KINDS = ("ratelimited", "server_error", "garbage")
@@ -39,10 +47,11 @@ TS_PATTERN = re.compile(r"\d+\.\d{6}")
 
 
 class _SlackError(Exception):
-    def __init__(self, error: str, messages: list[str] | None = None) -> None:
+    def __init__(self, error: str, messages: list[str] | None = None, **extra: str) -> None:
         super().__init__(error)
         self.error = error
         self.messages = messages or []  # Slack's response_metadata.messages (schema problems)
+        self.extra = extra  # further top-level fields, e.g. missing_scope's `needed` and `provided`
 
 
 @dataclass
@@ -93,7 +102,13 @@ class FakeSlack(LoopbackFake):
         team_id: str = "T111",
         app_token: str = "xapp-test-token",
         app_id: str = "A111",
+        customize_without_scope: str = "error",
     ) -> None:
+        # What chat.postMessage does with username/icon_* when chat:write.customize is missing: "error"
+        # (missing_scope) or "ignore" (posted under the app's name); see bot/simulators/slack_blocks.py.
+        if customize_without_scope not in ("error", "ignore"):
+            raise ValueError("customize_without_scope is 'error' or 'ignore'")
+        self.customize_without_scope = customize_without_scope
         self.bot_token = bot_token
         self.app_token = app_token
         self.bot_user_id = bot_user_id
@@ -118,6 +133,7 @@ class FakeSlack(LoopbackFake):
             "usergroups.users.list": self._usergroups_users_list,
             "apps.connections.open": self._connections_open,
             "views.open": self._views_open,
+            "views.publish": self._views_publish,
         }
         self._views = Views(team_id=team_id, app_id=app_id, bot_id=bot_id)
         self.add_user(bot_user_id, name="request-bridge", real_name="Request Bridge", is_bot=True)
@@ -166,9 +182,11 @@ class FakeSlack(LoopbackFake):
             return web.json_response({"ok": False, "error": "invalid_auth"})
         try:
             with self._lock:
+                if name == "chat.postMessage" and customizes_author(params):
+                    params = self._authorship(params, token)
                 body = {"ok": True, **method(params)}
         except _SlackError as err:
-            body = {"ok": False, "error": err.error}
+            body = {"ok": False, "error": err.error, **err.extra}
             if err.messages:
                 body["response_metadata"] = {"messages": err.messages}
         with self._lock:
@@ -187,6 +205,15 @@ class FakeSlack(LoopbackFake):
                     "injected": injected,
                 }
             )
+
+    def _authorship(self, params: dict[str, Any], token: str) -> dict[str, Any]:
+        """A custom author needs chat:write.customize; without it, refuse or drop the fields (lock held)."""
+        granted = self._scopes.get(token, [])
+        if CUSTOMIZE_SCOPE in granted:
+            return params
+        if self.customize_without_scope == "error":
+            raise _SlackError("missing_scope", needed=CUSTOMIZE_SCOPE, provided=",".join(granted))
+        return {k: v for k, v in params.items() if k not in AUTHORSHIP_FIELDS}
 
     def _take_fault(self, name: str) -> _Fault | None:
         with self._lock:
@@ -217,13 +244,13 @@ class FakeSlack(LoopbackFake):
         channel = _required(params, "channel", "channel_not_found")
         if not params.get("text") and not params.get("blocks"):
             raise _SlackError("no_text")
+        _check_blocks(params)
         data: dict[str, Any] = {"type": "message", "user": self.bot_user_id, "bot_id": self.bot_id}
-        data["text"] = params.get("text") or ""
-        for key in ("blocks", "metadata", "username"):
+        data["text"] = str(params.get("text") or "")[:TEXT_TRUNCATED_AT]
+        for key in ("blocks", "metadata"):
             if params.get(key):
                 data[key] = params[key]
-        if params.get("icon_url"):
-            data["icons"] = {"image_48": params["icon_url"]}  # how Slack echoes a custom icon
+        data.update(echoed_author(params))
         if params.get("thread_ts"):
             # Slack accepts any thread_ts here without checking that the parent exists.
             data["thread_ts"] = str(params["thread_ts"])
@@ -236,9 +263,10 @@ class FakeSlack(LoopbackFake):
         message = self._own_message(params, "cant_update_message")
         if "text" not in params and "blocks" not in params:
             raise _SlackError("no_text")
+        _check_blocks(params)
         data = message.data
         if "text" in params:
-            data["text"] = params["text"] or ""
+            data["text"] = str(params["text"] or "")[:TEXT_TRUNCATED_AT]
         for key in ("blocks", "metadata"):
             # Omitted blocks/metadata are retained; an empty value removes them.
             if key in params:
@@ -322,6 +350,12 @@ class FakeSlack(LoopbackFake):
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
             return self._views.open(params)
+        except ViewError as err:
+            raise _SlackError(err.error, err.messages) from None
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return self._views.publish(params)
         except ViewError as err:
             raise _SlackError(err.error, err.messages) from None
 
@@ -453,6 +487,12 @@ class FakeSlack(LoopbackFake):
         with self._lock:
             return copy.deepcopy(self._views.opened)
 
+    def home_view(self, user: str) -> dict[str, Any] | None:
+        """The Home tab views.publish last published for `user`, as Slack holds it."""
+        with self._lock:
+            found = self._views.homes.get(user)
+            return copy.deepcopy(found) if found is not None else None
+
     def add_usergroup(self, group_id: str, users: list[str]) -> None:
         """A Slack user group (answers usergroups.users.list)."""
         with self._lock:
@@ -579,6 +619,14 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
             except ValueError:
                 raise _SlackError(error) from None
     return params
+
+
+def _check_blocks(params: dict[str, Any]) -> None:
+    # An empty list is allowed: on chat.update it removes the blocks.
+    if params.get("blocks"):
+        problems = block_problems(params["blocks"])
+        if problems:
+            raise _SlackError("invalid_blocks", problems)
 
 
 def _fault_response(fault: _Fault) -> web.Response:
