@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.errors import ConfigError, NotFound, PermissionDenied, ProviderError, RateLimited, Unavailable
 from bot.logs import Redactor, configure
 from bot.migrations import MIGRATIONS, current_version
+from bot.providers.base import Provider
 from bot.service import build_providers
 from bot.settings import Settings, load_settings
 from bot.slack_gateway import build_web_client
@@ -159,16 +160,17 @@ async def provider_checks(settings: Settings) -> list[Check]:
         providers = build_providers(settings)
     except ConfigError as exc:
         return [Check(False, "provider settings", str(exc), "correct it in the environment or .env")]
-    checks = []
-    for name, provider in providers.items():
-        try:
-            detail = await provider.probe()
-            checks.append(Check(True, provider.display_name, f"credentials accepted ({detail})"))
-        except ProviderError as exc:
-            checks.append(Check(False, provider.display_name, str(exc), _provider_fix(name, exc)))
-        finally:
-            await provider.aclose()
-    return checks
+    return list(await asyncio.gather(*(_probe(name, provider) for name, provider in providers.items())))
+
+
+async def _probe(name: str, provider: Provider) -> Check:
+    try:
+        detail = await provider.probe()
+        return Check(True, provider.display_name, f"credentials accepted ({detail})")
+    except ProviderError as exc:
+        return Check(False, provider.display_name, str(exc), _provider_fix(name, exc))
+    finally:
+        await provider.aclose()
 
 
 async def database_check(settings: Settings) -> Check:
@@ -235,5 +237,8 @@ def main() -> int:
             checks += asyncio.run(run_checks(settings))
         except ConfigError as exc:  # e.g. an unsupported DATABASE_URL scheme
             checks.append(Check(False, "settings", str(exc), "correct it in the environment or .env"))
-    print(Redactor(secrets).mask(render(checks)))
+    text = render(checks)
+    if settings is None:
+        text += "\n(Slack, the providers and the database are checked once the settings are valid)"
+    print(Redactor(secrets).mask(text))
     return 0 if all(c.ok for c in checks) else 1

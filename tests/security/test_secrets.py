@@ -423,3 +423,15 @@ def test_serve_with_a_malformed_setting_prints_no_secret(tmp_path: Path, cli_sla
     shown = output.replace(f"/nonexistent/{MARKER}", "/nonexistent/<path>")  # the path is not a secret
     assert leaks(shown) == [], f"{case}: {output}"
     assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("case", ["all settings", *BAD_STARTS])
+def test_doctor_prints_no_secret(tmp_path: Path, cli_slack: FakeSlack, case: str) -> None:
+    """`request-bridge doctor` prints what it checked and what failed, through the same redactor as the logs."""
+    env = cli_env(tmp_path, cli_slack.base_url, **BAD_STARTS.get(case, {}))
+    result = subprocess.run([sys.executable, "-m", "bot", "doctor"], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 1, (case, result.stdout)  # the providers' base URLs lead nowhere
+    assert "Traceback" not in result.stderr and "✗" in result.stdout, result.stdout + result.stderr
+    output = (result.stdout + result.stderr).replace(f"/nonexistent/{MARKER}", "/nonexistent/<path>")
+    assert leaks(output) == [], f"{case}: {output}"
