@@ -48,10 +48,15 @@ class Limit:
     @property
     def reserve(self) -> float:
         """Tokens polls never take: they are kept for Slack-driven writes."""
-        return max(0.0, min(self.capacity * RESERVE_FRACTION, self.capacity - 1.0))
+        return reserve(self.capacity)
 
     def __str__(self) -> str:
         return f"{self.requests:g}/{self.window:g}"
+
+
+def reserve(capacity: float) -> float:
+    """The part of a bucket polls leave to writes (none of a one-token bucket, or polls could never run)."""
+    return max(0.0, min(capacity * RESERVE_FRACTION, capacity - 1.0))
 
 
 def parse_limit(text: str) -> Limit:

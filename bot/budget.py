@@ -22,7 +22,16 @@ from typing import Any
 
 import httpx
 
-from bot.bucket import Limit, adapted_limit, parse_policy, parse_ratelimit, refilled, token_ceiling, wait_seconds
+from bot.bucket import (
+    Limit,
+    adapted_limit,
+    parse_policy,
+    parse_ratelimit,
+    refilled,
+    reserve,
+    token_ceiling,
+    wait_seconds,
+)
 from bot.errors import RateLimited
 from bot.http import retry_after_seconds
 from bot.store import Store
@@ -83,7 +92,7 @@ class Budget:
         if limit is None:
             return  # no budget configured for it
         priority = _PRIORITY.get()
-        floor = limit.reserve if priority == Priority.POLL else 0.0
+        floor = self._reserve(provider) if priority == Priority.POLL else 0.0
         deadline = self._clock() + self._max_wait[priority]
         while True:
             now = self._clock()
@@ -110,7 +119,11 @@ class Budget:
             return 0.0
         tokens = refilled(row["tokens"], elapsed=now - row["updated_at"], per_second=row["per_second"],
                           capacity=row["capacity"])
-        return max(0.0, tokens - limit.reserve)
+        return max(0.0, tokens - self._reserve(provider))
+
+    def _reserve(self, provider: str) -> float:
+        row = self._rows.get(provider)
+        return reserve(float(row["capacity"])) if row is not None else self._limits[provider].reserve
 
     def per_second(self, provider: str) -> float:
         """The provider's current pace (as configured, or lowered by its Ratelimit-Policy)."""
@@ -126,21 +139,27 @@ class Budget:
         if limit is None:
             return
         now = self._clock()
+        changed = False
         if response.status_code == 429:
             wait = retry_after_seconds(response, default=DEFAULT_PAUSE_SECONDS.get(provider, FALLBACK_PAUSE_SECONDS))
             await self._store.pause_budget(provider, until=now + wait, now=now)
+            changed = True
             log.warning("provider rate limit hit: every call to it paused", extra={"provider": provider,
                                                                                   "retry_after": wait})
         policies = parse_policy(response.headers.get("Ratelimit-Policy"))
         tighter = adapted_limit(policies, configured=limit)
         if tighter.per_second < self.per_second(provider):
             await self._store.lower_budget_rate(provider, limit=tighter)
+            await self._load(provider)  # the ceiling below is at the new pace
             log.warning("provider's policy is tighter than the configured budget; following it",
                         extra={"provider": provider, "budget": str(tighter)})
         quotas = parse_ratelimit(response.headers.get("Ratelimit"))
         ceiling = token_ceiling(quotas, per_second=self.per_second(provider))
         if ceiling is not None and ceiling < limit.capacity:
             await self._store.cap_budget(provider, ceiling=ceiling, now=now)
+            changed = True
+        if changed:
+            await self._load(provider)
 
     def record_lag(self, provider: str, seconds: float) -> None:
         """The poller's figure: how late its most overdue link of this provider is."""

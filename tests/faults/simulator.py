@@ -72,6 +72,8 @@ def bot_env(*, slack: FakeSlack, cf: FakeCloudforceOne, port: int, db: Path | No
         RECONCILE_EVERY_POLLS="3", RETRY_INTERVAL_SECONDS="0.1", MAX_RETRY_INTERVAL_SECONDS="1",
         MAX_ATTEMPTS="100000", ORDER_WINDOW_SECONDS="0.5", HTTP_TIMEOUT_SECONDS="1",
         SLACK_REPLIES_PER_MINUTE="6000", LOG_LEVEL="WARNING",
+        # The scripted exchange runs many times faster than a real team; the budget is tested in test_budget.py.
+        CLOUDFLARE_REQUEST_BUDGET="6000/60",
         LOG_FORMAT="json")
     return env
 

@@ -1,0 +1,93 @@
+"""The request budget and adaptive polling against a Cloudforce One fake that enforces Cloudflare's rate limit
+(calls per window, 429 + Retry-After + Ratelimit headers, every call blocked after going over)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.simulators.cloudforce_one import FakeCloudforceOne
+from bot.simulators.slack import FakeSlack
+from tests import events
+from tests.harness import RunningBot, bot_settings, wait_for
+from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
+
+
+@pytest.fixture
+def make_bot(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[Any]:
+    bots: list[RunningBot] = []
+
+    def make(**overrides: Any) -> RunningBot:
+        bots.append(RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                            cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path,
+                                            **overrides)))
+        return bots[-1]
+
+    yield make
+    for bot in bots:
+        bot.stop()
+
+
+async def _start(bot: RunningBot) -> None:
+    bot.service.start_background()
+
+
+def test_many_links_on_a_tight_budget_never_get_a_429(make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    limit = cf.set_rate_limit(requests=20, window=2, block=2)
+    # Eight busy links polled every 0.1 s would be 80 calls a second; the budget allows 8.
+    bot = make_bot(poll_interval_seconds=0.1, cloudflare_request_budget="16/2")
+    links = [link_request(bot, slack, cf) for _ in range(8)]
+    bot.run(_start(bot))
+    for n, (request_id, _) in enumerate(links):
+        cf.add_message(request_id, content=f"analyst {n}")
+    for n, (_, thread) in enumerate(links):
+        wait_for(lambda thread=thread: thread_texts(slack, thread), timeout=30, what=f"link {n}'s message")
+        assert thread_texts(slack, thread)[-1].endswith(f"analyst {n}")
+    # Several windows' worth of calls at the limit's pace, and not one refused.
+    wait_for(lambda: limit.admitted >= 70, timeout=30, what="several windows of polling")
+    assert limit.throttled == 0
+    # The bucket's own bound, tighter than the fake's 20: one token of burst plus 2 s of refill.
+    times = sorted(limit.admitted_at)
+    assert max(sum(1 for t in times[i:] if t < start + 2) for i, start in enumerate(times)) <= 17
+    figures = bot.service.budget.snapshot()["cloudforce-one"]
+    assert figures["limit"] == 16 and figures["throttled"] == 0
+
+
+def test_a_429_pauses_every_call_for_its_retry_after_and_slack_replies_wait_their_turn(
+        make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    limit = cf.set_rate_limit(requests=1000, window=60, block=3)
+    bot = make_bot(poll_interval_seconds=0.1)
+    request_id, thread = link_request(bot, slack, cf)
+    bot.run(_start(bot))
+    wait_for(lambda: limit.admitted >= 10, what="the scheduler polling")
+
+    limit.block_now(3)  # the same Cloudflare user went over elsewhere (the dashboard): blocked for 3 s
+    blocked_until = time.monotonic() + 3
+    for n in range(3):
+        bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=f"1800000000.00010{n}", text=f"reply {n}"),
+                       event_id=f"EvB{n}")
+    cf.add_message(request_id, content="written during the block")
+
+    wait_for(lambda: len(created_contents(cf, request_id)) >= 4, timeout=30, what="the replies")
+    assert [c.rsplit(": ", 1)[-1] for c in created_contents(cf, request_id)[1:]] == ["reply 0", "reply 1", "reply 2"]
+    wait_for(lambda: any(t.endswith("written during the block") for t in thread_texts(slack, thread)),
+             timeout=30, what="the analyst's message after the block")
+    # Only calls already under way met the block: the first 429 paused everything until Retry-After.
+    assert 1 <= limit.throttled <= 2 and max(limit.refused_at) - min(limit.refused_at) < 0.5
+    assert all(t < min(limit.refused_at) or t >= blocked_until - 0.05 for t in limit.admitted_at)
+    link = bot.run(bot.service.store.link_for_thread(CHANNEL, thread))
+    assert link is not None and link.last_slack_reply_at is not None  # the replies made the link busy
+    assert bot.service.budget.snapshot()["cloudforce-one"]["throttled"] >= 1
+
+
+def test_the_tick_polls_only_links_that_are_due(make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    bot = make_bot(poll_interval_seconds=60)
+    request_id, _ = link_request(bot, slack, cf)  # linking polled it (the back-fill) a moment ago
+    cf.clear_calls()
+    assert bot.run(bot.service.poller.poll_due()) == {}
+    assert cf.calls == []
+    assert list(bot.poll()) == [1]  # a forced sweep still polls every link
