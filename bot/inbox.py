@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 
 from bot import metrics
+from bot.ack_priority import AckPriority
 from bot.errors import BridgeError, RateLimited
 from bot.leases import Leases
 from bot.locks import LinkLocks
@@ -28,8 +29,9 @@ log = logging.getLogger(__name__)
 
 class Inbox:
     def __init__(self, *, store: Store, outbound: Outbound, locks: LinkLocks, settings: Settings,
-                 leases: Leases) -> None:
+                 leases: Leases, acks: AckPriority | None = None) -> None:
         self._leases = leases
+        self._acks = acks or AckPriority()
         self._store = store
         self._outbound = outbound
         self._locks = locks
@@ -114,6 +116,7 @@ class Inbox:
                 if settles_in > 0:
                     self._kick_later(settles_in)  # an earlier message may still be on its way
                     break
+                await self._acks.yield_to_acks()
                 if not await self._apply(event, link):
                     break
                 done += 1

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import re
 import signal
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from bot.metrics import CONTENT_TYPE, read_gauges, render
 from bot.readiness import Readiness
@@ -35,6 +37,13 @@ def build_bolt_app(service: Service) -> AsyncApp:
         request_verification_enabled=not settings.socket_mode,
         logger=logging.getLogger("slack_bolt"),
     )
+
+    @app.middleware
+    async def acks_first(next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        # Stored events wait while Slack's requests are answered (bot/ack_priority.py).
+        with service.acks.acking():
+            return await next_()
+
     handlers.register(app, service)
     return app
 
