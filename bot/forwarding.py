@@ -70,7 +70,7 @@ class Forwarder:
         self._slack = slack
         self._inbox = inbox
         self._access = access
-        self._wait_seconds = wait_seconds
+        self.wait_seconds = wait_seconds  # how long the sender waits for the outcome before hearing it is queued
 
     def provider_name(self, link: Link) -> str:
         provider = self._providers.get(link.provider)
@@ -137,7 +137,7 @@ class Forwarder:
 
     async def _outcome(self, link: Link, ts: str) -> MappedMessage | None:
         """The message's row once the create is confirmed or refused, or as it stands at the deadline."""
-        deadline = time.monotonic() + self._wait_seconds
+        deadline = time.monotonic() + self.wait_seconds
         while True:
             row = await self._store.message_by_slack_ts(link.id, ts)
             if (row is not None and row.state != MessageState.PENDING) or time.monotonic() > deadline:

@@ -26,10 +26,6 @@ def mention_for(link: Link) -> str | None:
     return None
 
 
-def with_mention(text: str, mention: str | None) -> str:
-    return f"{mention} {text}" if mention else text
-
-
 def switch_reply(*, on: bool, request_id: str) -> str:
     if on:
         return (f":bell: You will be mentioned in the thread of request `{request_id}` when the other side "

@@ -85,7 +85,7 @@ class Shortcuts:
         self._providers = providers
         self._slack = slack
         self._linker = linker
-        self._forwarder = forwarder
+        self.forwarder = forwarder
         self.background = Background()
 
     async def _open(self, target: ShortcutTarget, view: dict[str, Any]) -> str | None:
@@ -155,11 +155,11 @@ class Shortcuts:
         text = text_with_files(target.message)
         if not text.strip():
             return "This message has no text to send."
-        links = await self._forwarder.choices(channel=target.channel, thread_ts=target.thread_ts)
+        links = await self.forwarder.choices(channel=target.channel, thread_ts=target.thread_ts)
         if not links:
             return ("No request is linked in this channel. Link one first: `/request link <request-id>`, or the "
                     "*Link thread to request* shortcut on a message.")
-        choices = [(link.id, link_label(provider=self._forwarder.provider_name(link), request_id=link.request_id,
+        choices = [(link.id, link_label(provider=self.forwarder.provider_name(link), request_id=link.request_id,
                                         title=link.title)) for link in links]
         context = ForwardContext(channel=target.channel, ts=target.ts, thread_ts=target.thread_ts,
                                  author=str(target.message["user"]), text=text)
@@ -170,11 +170,11 @@ class Shortcuts:
         context = decode(ForwardContext, view.get("private_metadata"))
         if context is None:
             return {BlockId.LINK: "This form is out of date: use the shortcut again."}
-        accepted = await self._forwarder.accept(context=context, user=user,
+        accepted = await self.forwarder.accept(context=context, user=user,
                                                 link_id=selected(view, BlockId.LINK, ActionId.LINK))
         if isinstance(accepted, str):
             return {BlockId.LINK: as_modal_error(accepted)}
         return accepted
 
     async def report_send(self, forwarded: Forwarded, *, user: str) -> None:
-        await self._forwarder.report(forwarded, user=user)
+        await self.forwarder.report(forwarded, user=user)

@@ -115,3 +115,11 @@ def test_the_manifest_declares_what_the_handlers_listen_to(manifest: dict) -> No
     assert COMMAND in commands
     # handlers/thread_replies.py and edits_deletes.py listen to message events in public and private channels
     assert {"message.channels", "message.groups"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+
+
+def test_the_message_shortcuts_are_declared(manifest: dict[str, Any]) -> None:
+    from bot.modals import CallbackId  # handlers/shortcuts.py listens to these callback ids
+
+    shortcuts = manifest["features"]["shortcuts"]
+    assert {s["callback_id"]: s["type"] for s in shortcuts} == {c.value: "message" for c in CallbackId}
+    assert {s["name"] for s in shortcuts} == {"Link thread to request", "Send to request"}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +12,7 @@ from bot.simulators.slack import FakeSlack
 from bot.simulators.slack_views import OpenedView
 from tests import events
 from tests.conftest import restart
-from tests.harness import RunningBot, bot_settings, wait_for
+from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 from tests.interactions import checkboxes, send, text_value, use_shortcut, view_submission
 
@@ -119,24 +117,15 @@ def test_a_linked_thread_is_not_linked_again(bot: RunningBot, slack: FakeSlack, 
     assert "already linked in this channel" in submit(bot, opened, first)["errors"][BlockId.REQUEST_ID]
 
 
-@pytest.fixture
-def guarded(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
-    bot = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
-                                  cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path,
-                                  allowed_user_ids="U222"))
-    yield bot
-    bot.stop()
-
-
-def test_people_not_allowed_to_link_get_a_modal_error(guarded: RunningBot, slack: FakeSlack,
+def test_people_not_allowed_to_link_get_a_modal_error(only_alice: RunningBot, slack: FakeSlack,
                                                       cf: FakeCloudforceOne) -> None:
     request_id = cf.add_request()
     root, _ = a_thread(slack)
-    opened = use_shortcut(guarded, slack, CallbackId.LINK_THREAD, channel=CHANNEL, ts=root)
+    opened = use_shortcut(only_alice, slack, CallbackId.LINK_THREAD, channel=CHANNEL, ts=root, user="U222")
     assert opened is not None
-    body = submit(guarded, opened, request_id)
+    body = submit(only_alice, opened, request_id)
     assert "not allowed to link requests" in body["errors"][BlockId.REQUEST_ID]
-    assert cf.calls == [] and guarded.run(guarded.service.store.links_in_channel(CHANNEL)) == []
+    assert cf.calls == [] and only_alice.run(only_alice.service.store.links_in_channel(CHANNEL)) == []
 
 
 def test_an_unknown_request_or_a_provider_outage_is_told_in_the_thread(

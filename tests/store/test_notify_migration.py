@@ -1,0 +1,49 @@
+"""Migration 4 on each real database: a store from before it gains the notify and linked_ts columns."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import Connection, inspect, text
+
+from bot import migrations
+from bot.store import Store
+from tests.store.test_store import run_in_transaction, store_url
+
+
+def test_migration_4_adds_the_columns_with_notifications_off(database_url: str,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    url = store_url(database_url)
+
+    async def open_close() -> None:
+        store = await Store.open(url)
+        await store.close()
+
+    # A database as migration 3 left it: migration 1 builds today's tables, so take the new columns away.
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 4])
+    asyncio.run(open_close())
+
+    def drop(conn: Connection) -> None:
+        conn.execute(text("ALTER TABLE links DROP COLUMN notify_linker"))
+        conn.execute(text("ALTER TABLE links DROP COLUMN linked_ts"))
+
+    asyncio.run(run_in_transaction(url.replace("+aiosqlite", ""), drop))
+    monkeypatch.undo()
+
+    async def scenario() -> None:
+        store = await Store.open(url)
+        try:
+            columns = {c["name"] for c in await store.run_sync(lambda c: inspect(c).get_columns("links"))}
+            assert {"notify_linker", "linked_ts"} <= columns
+            link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+                                           request_status=None)
+            assert link.notify_linker is False
+            await store.set_notify_linker(link.id, True)
+            await store.activate_link(link.id, "1.000100", linked_ts="1.000200")
+            again = await store.link(link.id)
+            assert again is not None and again.notify_linker is True and again.linked_ts == "1.000200"
+        finally:
+            await store.close()
+
+    asyncio.run(scenario())
