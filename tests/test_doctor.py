@@ -93,17 +93,21 @@ def test_a_missing_scope_is_named_with_what_it_is_for(
 
 
 def test_refused_provider_credentials_are_named_and_never_printed(tmp_path: Path, env: dict[str, str]) -> None:
-    wrong = "cf-wrong-token-1234"
-    result = doctor(tmp_path, {**env, "CLOUDFLARE_API_TOKEN": wrong, "JITSUDO_TENANT_ID": "00000000-0000-4000-8000-"
-                                                                                          "000000000000"})
+    wrong = {"CLOUDFLARE_API_TOKEN": "cf-wrong-token-1234", "HUAWEI_AUTH_TOKEN": "hw-wrong-token-5678",
+             "JITSUDO_TENANT_ID": "00000000-0000-4000-8000-000000000000"}
+    result = doctor(tmp_path, {**env, **wrong})
     assert result.returncode == 1
     out = lines(result)
     failed = [line for line in out if line.startswith("✗")]
-    assert len(failed) == 2, out
+    assert len(failed) == 3, out
     assert failed[0].startswith("✗ Cloudforce One: access denied")
     assert out[out.index(failed[0]) + 1].startswith("    fix: check CLOUDFLARE_ACCOUNT_ID, and CLOUDFLARE_API_TOKEN")
-    assert failed[1].startswith("✗ JITSudo: JITSUDO_TENANT_ID does not match")
-    assert wrong not in result.stdout + result.stderr
+    assert failed[1].startswith("✗ Huawei Cloud: credentials refused")
+    assert out[out.index(failed[1]) + 1].startswith("    fix: check HUAWEI_AK + HUAWEI_SK + HUAWEI_DOMAIN_ID")
+    assert failed[2].startswith("✗ JITSudo: JITSUDO_TENANT_ID does not match")
+    assert "✓ Slack token" in result.stdout and "✓ database" in result.stdout
+    for secret in ("cf-wrong-token-1234", "hw-wrong-token-5678"):
+        assert secret not in result.stdout + result.stderr
 
 
 def test_a_bad_database_fails_with_what_to_do(tmp_path: Path, env: dict[str, str]) -> None:
