@@ -132,8 +132,9 @@ class Forwarder:
             except BridgeError as exc:
                 log.warning("could not post the forward note", extra={"link_id": link.id, "error": str(exc)})
         row = await self._outcome(link, context.ts)
-        await self._slack.ephemeral(channel=context.channel, user=user, thread_ts=context.thread_ts,
-                                    text=outcome_reply(row, provider=provider, request_id=link.request_id))
+        await self._slack.tell(channel=context.channel, user=user, thread_ts=context.thread_ts,
+                               response_url=context.response_url,
+                               text=outcome_reply(row, provider=provider, request_id=link.request_id))
 
     async def _outcome(self, link: Link, ts: str) -> MappedMessage | None:
         """The message's row once the create is confirmed or refused, or as it stands at the deadline."""

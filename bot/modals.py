@@ -46,6 +46,7 @@ class LinkThreadContext(BaseModel):
 
     channel: str
     thread_ts: str
+    response_url: str | None = None  # the shortcut's: outcomes reach the person even where the bot is not
 
 
 class ForwardContext(BaseModel):
@@ -57,6 +58,7 @@ class ForwardContext(BaseModel):
     author: str
     # None when the text did not fit in private_metadata: it is read back from Slack on submission.
     text: str | None = None
+    response_url: str | None = None
 
 
 def encode_forward(context: ForwardContext) -> str:

@@ -50,6 +50,7 @@ class ShortcutTarget:
     ts: str
     thread_ts: str | None  # the thread it is in; a thread's root carries its own ts here
     message: dict[str, Any]
+    response_url: str | None = None
 
 
 def shortcut_target(payload: dict[str, Any]) -> ShortcutTarget | None:
@@ -62,9 +63,10 @@ def shortcut_target(payload: dict[str, Any]) -> ShortcutTarget | None:
     ts = message.get("ts") or payload.get("message_ts")
     if not isinstance(ts, str) or not ts:
         return None
-    thread_ts = message.get("thread_ts")
+    thread_ts, response_url = message.get("thread_ts"), payload.get("response_url")
     return ShortcutTarget(user=str(user), trigger_id=str(payload["trigger_id"]), channel=str(channel), ts=ts,
-                          thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None, message=message)
+                          thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts else None, message=message,
+                          response_url=response_url if isinstance(response_url, str) and response_url else None)
 
 
 def is_from_an_app(message: dict[str, Any]) -> bool:
@@ -104,7 +106,8 @@ class Shortcuts:
         if target is None:
             return "This shortcut works on a message in a channel."
         providers = [(p.name, p.display_name) for p in self._providers.values()]
-        context = LinkThreadContext(channel=target.channel, thread_ts=target.thread_ts or target.ts)
+        context = LinkThreadContext(channel=target.channel, thread_ts=target.thread_ts or target.ts,
+                                    response_url=target.response_url)
         return await self._open(target, link_thread_modal(providers=providers, context=context))
 
     async def check_link_thread(self, view: dict[str, Any], *, user: str) -> LinkThreadRequest | dict[str, str]:
@@ -141,7 +144,8 @@ class Shortcuts:
         except Exception:
             log.exception("linking a thread failed", extra={"channel": context.channel})
             text = SOMETHING_WENT_WRONG
-        await self._slack.ephemeral(channel=context.channel, user=user, text=text, thread_ts=context.thread_ts)
+        await self._slack.tell(channel=context.channel, user=user, text=text, thread_ts=context.thread_ts,
+                               response_url=context.response_url)
 
     # Send to request ------------------------------------------------------------------------------------
 
@@ -162,7 +166,7 @@ class Shortcuts:
         choices = [(link.id, link_label(provider=self.forwarder.provider_name(link), request_id=link.request_id,
                                         title=link.title)) for link in links]
         context = ForwardContext(channel=target.channel, ts=target.ts, thread_ts=target.thread_ts,
-                                 author=str(target.message["user"]), text=text)
+                                 author=str(target.message["user"]), text=text, response_url=target.response_url)
         return await self._open(target, send_to_request_modal(choices=choices, context=context, preview=text))
 
     async def accept_send(self, view: dict[str, Any], *, user: str) -> Forwarded | dict[str, str]:

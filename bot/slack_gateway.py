@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncServerErrorRetryHandler,
 )
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import BridgeError, RateLimited, Rejected, Unavailable
 from bot.pacing import Pacer
@@ -156,8 +157,8 @@ class SlackGateway:
         """User id -> display name of everyone this process has looked up (to turn `@name` into mentions)."""
         return dict(self._names)
 
-    async def ephemeral(self, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-        """Tell one person something; never raises, since it is itself the error path."""
+    async def ephemeral(self, *, channel: str, user: str, text: str, thread_ts: str | None = None) -> bool:
+        """Tell one person something; never raises, since it is itself the error path. False if it failed."""
         kwargs: dict[str, Any] = {"channel": channel, "user": user, "text": text}
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
@@ -165,6 +166,28 @@ class SlackGateway:
             await self._call("chat.postEphemeral", **kwargs)
         except BridgeError as exc:
             log.warning("could not send an ephemeral message", extra={"channel": channel, "error": str(exc)})
+            return False
+        return True
+
+    async def respond(self, *, response_url: str, text: str) -> bool:
+        """An ephemeral reply through an interaction's response_url, which works even in a channel the bot
+        is not in; never raises. False if it failed (the URL lives 30 minutes and takes 5 replies)."""
+        try:
+            response = await AsyncWebhookClient(response_url, timeout=self.client.timeout).send(
+                text=text, response_type="ephemeral", replace_original=False)
+        except Exception as exc:  # unreachable or garbled: the caller has no better way left
+            log.warning("response_url unusable", extra={"error": type(exc).__name__})
+            return False
+        if response.status_code != 200:
+            log.warning("response_url refused the reply", extra={"status": response.status_code})
+        return response.status_code == 200
+
+    async def tell(self, *, channel: str, user: str, text: str, thread_ts: str | None = None,
+                   response_url: str | None = None) -> None:
+        """An ephemeral message (in the thread, if any); through `response_url` when the bot cannot post
+        there (it is not in the channel, say), so the person hears back either way."""
+        if not await self.ephemeral(channel=channel, user=user, text=text, thread_ts=thread_ts) and response_url:
+            await self.respond(response_url=response_url, text=text)
 
     async def open_view(self, *, trigger_id: str, view: dict[str, Any]) -> None:
         """Open a modal for whoever caused `trigger_id` (Slack honours a trigger once, within 3 s)."""

@@ -83,6 +83,7 @@ class _State:
     ephemerals: list[dict[str, Any]] = field(default_factory=list)
     faults: list[_Fault] = field(default_factory=list)
     last_ts_us: int = 0
+    outside: set[str] = field(default_factory=set)  # channels the bot is not a member of
 
 
 Method = Callable[[dict[str, Any]], dict[str, Any]]
@@ -242,6 +243,8 @@ class FakeSlack(LoopbackFake):
 
     def _post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = _required(params, "channel", "channel_not_found")
+        if channel in self._state.outside:
+            raise _SlackError("not_in_channel")
         if not params.get("text") and not params.get("blocks"):
             raise _SlackError("no_text")
         _check_blocks(params)
@@ -297,7 +300,9 @@ class FakeSlack(LoopbackFake):
         return message
 
     def _post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
-        _required(params, "channel", "channel_not_found")
+        # The spec lists channel_not_found, not not_in_channel, for a channel the bot cannot see.
+        if _required(params, "channel", "channel_not_found") in self._state.outside:
+            raise _SlackError("channel_not_found")
         _required(params, "user", "user_not_in_channel")
         if not params.get("text") and not params.get("blocks"):
             raise _SlackError("no_text")
@@ -477,6 +482,11 @@ class FakeSlack(LoopbackFake):
         with self._lock:
             self._scopes[token] = list(scopes)
 
+    def leave_channel(self, channel: str) -> None:
+        """The bot is not a member of `channel`: posts there fail as Slack's spec says."""
+        with self._lock:
+            self._state.outside.add(channel)
+
     def issue_trigger(self, user: str, *, age: float = 0.0) -> str:
         """A trigger_id as Slack mints for an interaction by `user`; `age` seconds old (expired past 3 s)."""
         with self._lock:
@@ -486,6 +496,11 @@ class FakeSlack(LoopbackFake):
         """Every modal views.open opened, oldest first, with the user it was opened for."""
         with self._lock:
             return copy.deepcopy(self._views.opened)
+
+    def set_home_tab_enabled(self, enabled: bool) -> None:
+        """Whether the app's Home tab is on (the manifest's features.app_home.home_tab_enabled)."""
+        with self._lock:
+            self._views.home_enabled = enabled
 
     def home_view(self, user: str) -> dict[str, Any] | None:
         """The Home tab views.publish last published for `user`, as Slack holds it."""

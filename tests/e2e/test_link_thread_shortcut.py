@@ -169,3 +169,18 @@ def test_a_thread_unlinked_before_can_be_linked_again(bot: RunningBot, slack: Fa
     ephemeral_to(slack, "U111", f"Linked request `{second}`")
     link = bot.run(bot.service.store.link_for_thread(CHANNEL, thread_ts))
     assert link is not None and link.request_id == second
+
+
+def test_in_a_channel_without_the_bot_the_person_hears_back_through_the_response_url(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id = cf.add_request()
+    root, _ = a_thread(slack)
+    slack.leave_channel(CHANNEL)
+    opened = use_shortcut(bot, slack, CallbackId.LINK_THREAD, channel=CHANNEL, ts=root)
+    assert opened is not None
+    assert submit(bot, opened, request_id) == {}
+    wait_for(lambda: slack.responses, what="the outcome through the shortcut's response_url")
+    name, body = slack.responses[-1]
+    assert name == CallbackId.LINK_THREAD and body["response_type"] == "ephemeral"
+    assert "not_in_channel" in body["text"] and "/invite @request-bridge" in body["text"]
+    assert bot.run(bot.service.store.link_for_thread(CHANNEL, root)) is None
