@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.doctor import Check, render, scope_checks
 from bot.simulators.cloudforce_one import FakeCloudforceOne
@@ -19,6 +20,7 @@ from bot.simulators.server import serving
 from bot.simulators.slack import FakeSlack
 from bot.slack_scopes import required_bot_scopes
 from bot.store import Store
+from tests.databases import ADMIN_URL, postgres_database
 
 SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "HUAWEI_", "JITSUDO_", "DATABASE_URL", "PORT", "LOG_")
 CF_TOKEN = "cf-test-token"
@@ -121,6 +123,19 @@ def test_a_bad_database_fails_with_what_to_do(tmp_path: Path, env: dict[str, str
     missing = doctor(tmp_path, {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'nowhere.db'}"})
     assert missing.returncode == 1 and "run `request-bridge migrate`" in missing.stdout
     assert not (tmp_path / "nowhere.db").exists(), "doctor creates nothing"
+
+
+@pytest.mark.skipif(not ADMIN_URL, reason="TEST_DATABASE_URL names no PostgreSQL server")
+def test_a_postgresql_store_is_checked_without_showing_its_password(tmp_path: Path, env: dict[str, str]) -> None:
+    with postgres_database() as url:
+        empty = doctor(tmp_path, {**env, "DATABASE_URL": url})
+        assert empty.returncode == 1 and "schema version 0, this release needs" in empty.stdout
+        asyncio.run(_migrate(url.replace("postgresql://", "postgresql+asyncpg://", 1)))  # the store's driver
+        ready = doctor(tmp_path, {**env, "DATABASE_URL": url})
+        assert ready.returncode == 0, ready.stdout
+        assert any(line.startswith("✓ database: postgresql://") and ":***@" in line for line in lines(ready))
+        password = make_url(url).password
+        assert password and f":{password}@" not in empty.stdout + ready.stdout
 
 
 def test_missing_and_invalid_settings_are_lines_of_the_checklist(tmp_path: Path) -> None:
