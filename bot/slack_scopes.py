@@ -8,6 +8,7 @@ from __future__ import annotations
 # conversations.replies needs the history scope of the conversation type: public and private channels.
 METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth.test": (),
+    "chat.delete": ("chat:write",),
     "chat.getPermalink": (),
     "chat.postEphemeral": ("chat:write",),
     "chat.postMessage": ("chat:write",),
@@ -19,10 +20,16 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.publish": (),
 }
 
+# Methods called with the app-level token (SLACK_APP_TOKEN, Socket Mode), not the bot token: their scopes
+# belong to that token and are not part of the manifest's bot scopes.
+APP_TOKEN_METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "apps.connections.open": ("connections:write",),
+}
+
 # Scopes needed for something other than a Web API call.
 OTHER_SCOPES: dict[str, str] = {
     "commands": "the /request slash command and the message shortcuts",
-    "chat:write.customize": "analyst posts under the analyst's name and icon (username/icon_url)",
+    "chat:write.customize": "analyst posts under the analyst's name and icon (username/icon_emoji)",
     "channels:history": "message.channels events: replies in linked threads of public channels",
     "groups:history": "message.groups events: replies in linked threads of private channels",
 }
