@@ -9,7 +9,7 @@ import sys
 
 from bot import __version__
 from bot.errors import ConfigError
-from bot.logs import configure
+from bot.logs import Redactor, configure
 from bot.settings import load_settings
 
 ENVIRONMENT = """\
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
         if args.command == "migrate":
             asyncio.run(_migrate(settings.sqlalchemy_url))
-            print(f"database ready: {settings.database_url}")
+            print(Redactor(settings.secrets()).mask(f"database ready: {settings.database_url}"))
             return 0
         from bot.server import serve
 

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.bucket import Limit, parse_limit
 from bot.errors import ConfigError
@@ -189,7 +191,17 @@ class Settings(BaseSettings):
         values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
                   self.cloudflare_api_token, self.cloudflare_api_key, self.huawei_sk, self.huawei_auth_token,
                   self.jitsudo_api_key, self.jitsudo_bearer_token]
-        return [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        # DATABASE_URL may carry the database password (postgresql://user:password@host/db).
+        password = _url_password(self.database_url)
+        return found + [password] if password else found
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return make_url(url).password
+    except ArgumentError:  # not a URL at all: sqlalchemy_url names the problem
+        return None
 
 
 # Secrets that may be given as files (`NAME_FILE=/run/secrets/...`), as container secret stores do.

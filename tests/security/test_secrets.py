@@ -435,3 +435,16 @@ def test_doctor_prints_no_secret(tmp_path: Path, cli_slack: FakeSlack, case: str
     assert "Traceback" not in result.stderr and "✗" in result.stdout, result.stdout + result.stderr
     output = (result.stdout + result.stderr).replace(f"/nonexistent/{MARKER}", "/nonexistent/<path>")
     assert leaks(output) == [], f"{case}: {output}"
+
+
+def test_the_database_password_is_a_secret_too(tmp_path: Path) -> None:
+    """DATABASE_URL may carry a password: the redactor masks it, and `migrate` does not print it."""
+    from bot.settings import load_settings
+
+    url = f"postgresql://bridge:pw-{MARKER}-0a1b@127.0.0.1:9/bridge"
+    assert f"pw-{MARKER}-0a1b" in load_settings(for_serve=False, _env_file=None, database_url=url).secrets()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDFLARE_", "DATABASE_URL"))}
+    result = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, capture_output=True, text=True,
+                            env={**env, "DATABASE_URL": url, "LOG_LEVEL": "DEBUG"}, timeout=60)
+    assert result.returncode != 0  # nothing listens on port 9
+    assert MARKER not in result.stdout + result.stderr, result.stdout + result.stderr
