@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from bot import metrics
 from bot.errors import NotFound, ProviderError
-from bot.markup import slack_to_text, user_ids_in
+from bot.formatting import TextFormat, slack_to_provider
+from bot.markup import user_ids_in
 from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
 from bot.providers.base import Provider, ProviderMessage, SlackContext, SupportsDelete, SupportsUpdate
 from bot.replies import error_reply
@@ -60,16 +61,16 @@ class Outbound:
         elif event.kind == EventKind.DELETE:
             await self._delete(event, link, provider)
 
-    async def render(self, user_id: str | None, text: str) -> str:
+    async def render(self, user_id: str | None, text: str, *, fmt: TextFormat = TextFormat.PLAIN) -> str:
         """The provider-side text of a Slack message: author name, then readable text."""
         names = await self._slack.display_names(user_ids_in(text))
         author = await self._slack.display_name(user_id) if user_id else "Someone"
-        return reply_content(display_name=author, text=slack_to_text(text, users=names))
+        return reply_content(display_name=author, text=slack_to_provider(text, users=names, fmt=fmt))
 
     async def _reply(self, event: SlackEvent, link: Link, provider: Provider) -> None:
         rows = await self._parts(link, event.slack_ts)
         if not rows:
-            content = await self.render(event.user_id, event.text)
+            content = await self.render(event.user_id, event.text, fmt=provider.text_format)
             parts = split_content(content, provider.max_content_length) if provider.max_content_length else [content]
             # Part k > 1 of a long reply is keyed `ts#k`: each part is its own message on the provider.
             for n, part in enumerate(parts, 1):
@@ -140,7 +141,7 @@ class Outbound:
             return  # refused earlier, or deleted
         if _is_older(event.edited_ts, row.slack_edited_ts):
             return  # a newer edit was applied already; this one arrived late
-        content = await self.render(row.slack_user or event.user_id, event.text)
+        content = await self.render(row.slack_user or event.user_id, event.text, fmt=provider.text_format)
         if _same_text(content, row.content):
             await self._store.update_message(row.id, slack_edited_ts=event.edited_ts or row.slack_edited_ts)
             return

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from bot.formatting import TextFormat, provider_to_slack
 from bot.markup import escape_for_slack
 from bot.providers.base import RequestInfo
 
@@ -13,12 +15,14 @@ MESSAGE_EVENT_TYPE = "request_bridge_message"
 LINK_EVENT_TYPE = "request_bridge_link"
 
 
-def message_metadata(*, link_id: int, provider: str, request_id: str, message_id: str) -> dict[str, Any]:
-    return {
-        "event_type": MESSAGE_EVENT_TYPE,
-        "event_payload": {"link_id": link_id, "provider": provider, "request_id": request_id,
-                          "message_id": message_id},
-    }
+def message_metadata(*, link_id: int, provider: str, request_id: str, message_id: str,
+                     part: int = 1) -> dict[str, Any]:
+    """`part` k > 1: the k-th Slack message of a provider message too long for one (bot/mirror.py)."""
+    payload: dict[str, Any] = {"link_id": link_id, "provider": provider, "request_id": request_id,
+                               "message_id": message_id}
+    if part > 1:
+        payload["part"] = part
+    return {"event_type": MESSAGE_EVENT_TYPE, "event_payload": payload}
 
 
 def link_metadata(*, link_id: int, provider: str, request_id: str) -> dict[str, Any]:
@@ -38,10 +42,22 @@ def root_text(info: RequestInfo, *, provider_name: str, linked_by: str) -> str:
     )
 
 
-def provider_message_text(*, author: str, content: str, provider_name: str, role: str | None = None) -> str:
-    """A message from the other side, attributed to its author (and role); its text can ping nobody."""
-    where = f"{escape_for_slack(role)}, {provider_name}" if role else provider_name
-    return f"*{escape_for_slack(author)}* ({where}):\n{escape_for_slack(content)}"
+def attribution(*, author: str, provider_name: str, role: str | None = None) -> str:
+    """`*author* (role, provider)`; outside names are shortened and escaped."""
+    where = f"{escape_for_slack(_short(role))}, {provider_name}" if role else provider_name
+    return f"*{escape_for_slack(_short(author))}* ({where})"
+
+
+def provider_message_text(*, author: str, content: str, provider_name: str, role: str | None = None,
+                          text_format: TextFormat = TextFormat.PLAIN, users: Mapping[str, str] | None = None) -> str:
+    """A message from the other side, attributed to its author (and role), its content converted from the
+    provider's format; it can ping nobody but the known `users` it names (id -> display name)."""
+    body = provider_to_slack(content, fmt=text_format, users=users)
+    return f"{attribution(author=author, provider_name=provider_name, role=role)}:\n{body}"
+
+
+def _short(name: str, limit: int = 100) -> str:
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def split_content(content: str, limit: int) -> list[str]:

@@ -38,6 +38,7 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
+from bot.formatting import TextFormat
 from bot.http import RetryPolicy, build_client, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
 from bot.providers.huawei_models import (
@@ -153,6 +154,8 @@ class HuaweiOSM:
     display_name = "Huawei Cloud"
     max_content_length: int | None = MAX_CONTENT
     keeps_slack_context = False
+    # The spec's `content` is a string of at most 2000 characters, no markup named.
+    text_format = TextFormat.PLAIN
 
     def __init__(self, client: httpx.AsyncClient, *, auth_settings: str, group_id: str | None = None,
                  zone: timezone = UTC, policy: RetryPolicy | None = None) -> None:

@@ -30,6 +30,7 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
+from bot.formatting import TextFormat
 from bot.http import RetryPolicy, build_client, retry_after_seconds, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
 from bot.providers.jitsudo_models import (
@@ -80,6 +81,8 @@ class JITSudo:
     display_name = "JITSudo"
     max_content_length: int | None = None  # the spec sets no limit on `content`
     keeps_slack_context = True
+    # RequestMessage.content is `{"type": "string"}` in the spec, no markup named.
+    text_format = TextFormat.PLAIN
 
     def __init__(self, client: httpx.AsyncClient, *, policy: RetryPolicy | None = None) -> None:
         self._client = client
