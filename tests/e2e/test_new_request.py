@@ -16,11 +16,12 @@ from tests.helpers import CHANNEL
 from tests.interactions import select_value, send, text_value, view_submission
 
 
-def open_form(bot: RunningBot, slack: FakeSlack, text: str = "new", *, trigger_age: float = 0.0) -> OpenedView | None:
+def open_form(bot: RunningBot, slack: FakeSlack, text: str = "new", *, trigger_age: float = 0.0,
+              response_url: str | None = None) -> OpenedView | None:
     """Type the command; the modal it opened, or None once the command's answer came without one."""
     before_views, before_answers = len(slack.opened_views()), len(slack.responses)
     trigger = slack.issue_trigger("U111", age=trigger_age)
-    ack = bot.command(text, response_url=slack.response_url("new"), trigger_id=trigger)
+    ack = bot.command(text, response_url=response_url or slack.response_url("new"), trigger_id=trigger)
     assert ack.status_code == 200, ack.text
     wait_for(lambda: len(slack.opened_views()) > before_views or len(slack.responses) > before_answers,
              what="the modal or an answer")
@@ -165,6 +166,30 @@ def test_a_create_left_unanswered_is_not_repeated(bot: RunningBot, slack: FakeSl
     wait_for(lambda: slack.responses, what="the outcome")
     assert "may or may not exist" in answer(slack) and "DoS on edge" in answer(slack)
     assert len(creates(cf)) == 1  # an unconfirmed create is never blindly repeated
+
+
+def test_outside_the_bots_channels_the_request_is_created_and_the_person_told_how_to_link_it(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    slack.leave_channel(CHANNEL)
+    opened = open_form(bot, slack)
+    assert opened is not None
+    submit(bot, fill(opened))
+    wait_for(lambda: slack.responses, what="the outcome")  # response_url works where the bot cannot post
+    [call] = creates(cf)
+    assert call["json"]["summary"] == "DoS on edge"
+    text = answer(slack)
+    assert text.startswith(":white_check_mark: Created Cloudforce One request") and "/invite @request-bridge" in text
+    assert bot.run(bot.service.store.links_in_channel(CHANNEL)) == []
+
+
+def test_when_the_response_url_has_expired_the_outcome_is_an_ephemeral_message(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    opened = open_form(bot, slack, response_url="http://127.0.0.1:9/expired")
+    assert opened is not None
+    submit(bot, fill(opened))
+    told = wait_for(lambda: [e for e in slack.ephemerals if "Created" in e["text"]], what="an ephemeral message")
+    assert told[0]["channel"] == CHANNEL and told[0]["user"] == "U111"
+    assert len(creates(cf)) == 1
 
 
 def test_the_types_cannot_be_listed(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
