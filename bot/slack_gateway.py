@@ -238,15 +238,6 @@ class SlackGateway:
                 found.setdefault(part if isinstance(part, int) else 1, str(message["ts"]))
         return found
 
-    async def find_bridged_post(self, *, channel: str, thread_ts: str, message_id: str) -> str | None:
-        """The ts of our post mirroring a provider message, if one is in the thread already."""
-        for message in await self.thread_messages(channel=channel, thread_ts=thread_ts):
-            meta = message.get("metadata") or {}
-            if meta.get("event_type") == MESSAGE_EVENT_TYPE and \
-                    str((meta.get("event_payload") or {}).get("message_id")) == message_id:
-                return str(message["ts"])
-        return None
-
     async def usergroup_members(self, group_id: str) -> list[str]:
         """Members of a Slack user group (scope usergroups:read); an unknown group has none."""
         try:

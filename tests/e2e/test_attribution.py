@@ -8,9 +8,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
+
 from bot.simulators.cloudforce_one import FakeCloudforceOne
 from bot.simulators.slack import BOT_SCOPES, FakeSlack
-from bot.slack_messages import deleted_text, provider_message_text
+from bot.slack_messages import deleted_text, message_metadata, provider_message_text
 from bot.slack_posts import SECTION_TEXT_LIMIT
 from tests import events
 from tests.harness import RunningBot
@@ -170,3 +172,56 @@ def test_known_people_named_by_the_analyst_are_mentioned(bot: RunningBot, slack:
     body = posts(slack)[-1]["blocks"][0]["text"]["text"]
     assert body == "<@U111> thanks, @Nobody and @channel too"
 
+
+
+LONG = "\n".join(f"paragraph {n:03d} " + "word " * 30 for n in range(40))  # ~7,000 characters
+
+
+def test_a_crash_between_parts_posts_only_the_missing_ones(bot: RunningBot, slack: FakeSlack,
+                                                           cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    message = cf.add_message(request_id, author="ana@cloudflare.com", content=LONG, created=CREATED)
+    store = bot.service.store
+    link = bot.run(store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    # What a process killed after posting part 1 leaves: the row still `posting`, part 1 in the thread.
+    row = bot.run(store.insert_provider_message(link_id=link.id, provider_message_id=str(message["id"]),
+                                                content=LONG, author="ana@cloudflare.com", provider_created=CREATED))
+    bot.run(store.update_message(row.id, attempts=1))
+    first = httpx.post(slack.base_url + "chat.postMessage", headers={"Authorization": f"Bearer {slack.bot_token}"},
+                       json={"channel": CHANNEL, "thread_ts": thread, "text": "part 1",
+                             "metadata": message_metadata(link_id=link.id, provider="cloudforce-one",
+                                                          request_id=request_id, message_id=str(message["id"]))},
+                       ).json()["ts"]
+    bot.poll()
+    posted = slack.thread(CHANNEL, thread)[1:]
+    assert posted[0]["ts"] == first
+    parts = [part_of({"metadata": m["metadata"]}) for m in posted]
+    assert parts == [None, *range(2, len(posted) + 1)] and len(posted) >= 3  # each part once, in order
+    assert bot.run(store.message_by_provider_id(link.id, str(message["id"]))).slack_ts == first
+
+
+def test_a_message_that_grows_gets_its_new_parts_at_the_end(bot: RunningBot, slack: FakeSlack,
+                                                           cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    message = cf.add_message(request_id, author="ana@cloudflare.com", content="short", created=CREATED)
+    cf.add_message(request_id, author="ben@cloudflare.com", content="next", created=CREATED)
+    bot.poll()
+    cf.edit_message(request_id, message["id"], LONG)
+    bot.poll(full=True)
+    texts = [m["blocks"][0]["text"]["text"] for m in slack.thread(CHANNEL, thread)[1:]]
+    assert texts[0].startswith("paragraph 000") and texts[1] == "next" and len(texts) >= 4
+    cf.delete_message(request_id, message["id"])
+    bot.poll(full=True)
+    assert [m["blocks"][0]["text"]["text"] for m in slack.thread(CHANNEL, thread)[1:]] == [
+        deleted_text(author="ana@cloudflare.com", provider_name="Cloudforce One"), "next"]
+
+
+def test_slack_formatting_reaches_the_provider_as_readable_text(bot: RunningBot, slack: FakeSlack,
+                                                                cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    text = ":tada: *done*, see <https://x.io/a?b=1&amp;c=2|the logs> &amp; ask <@U222> in <#C9|ops>\n&gt; quoted"
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", user="U111", text=text),
+                   event_id="Ev1")
+    bot.drain()
+    assert [m["content"] for m in cf.messages(request_id)] == [
+        "Alice (via Slack): 🎉 *done*, see the logs (https://x.io/a?b=1&c=2) & ask @Bob Builder in #ops\n> quoted"]
