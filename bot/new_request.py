@@ -22,6 +22,7 @@ from bot.background import Background
 from bot.errors import AmbiguousWrite, BridgeError, InvalidInput, Rejected
 from bot.linking import Linker
 from bot.markup import escape_for_slack
+from bot.models import LinkState
 from bot.new_request_modal import NewRequestContext, context_of, new_request_modal, read_submission
 from bot.providers.base import NewRequest, Provider, RequestOptions, SupportsCreateRequest
 from bot.replies import error_reply
@@ -163,7 +164,22 @@ class RequestCreator:
         name = escape_for_slack(info.readable_id or info.id)
         linked = await self._linker.link(channel=context.channel, user=submission.user, raw_id=info.id,
                                          provider_name=provider.name)
+        await self._show_question(submission, provider=provider.name, request_id=info.id)
         return f":white_check_mark: Created {provider.display_name} request *{name}* (`{info.id}`). {linked}"
+
+    async def _show_question(self, submission: Submission, *, provider: str, request_id: str) -> None:
+        """Open the thread with what was asked: the request's content is not one of its messages, so it would
+        otherwise be seen only on the provider's side."""
+        channel = submission.context.channel
+        link = await self._store.find_link(channel_id=channel, provider=provider, request_id=request_id)
+        if link is None or link.state != LinkState.ACTIVE or not link.thread_ts:
+            return  # not linked (the bot is not in the channel, say): the person was told
+        quoted = "\n".join(f">{line}" for line in escape_for_slack(submission.new.content).splitlines())
+        try:
+            await self._slack.post(channel=channel, thread_ts=link.thread_ts,
+                                   text=f"<@{submission.user}> asked:\n{quoted}")
+        except BridgeError as exc:
+            log.warning("could not show the request's content", extra={"link_id": link.id, "error": str(exc)})
 
     async def _tell(self, context: NewRequestContext, *, user: str, text: str) -> None:
         if context.response_url:

@@ -100,6 +100,9 @@ def test_submitting_creates_the_request_and_links_it_here(
     assert text.startswith(":white_check_mark: Created Cloudforce One request") and link.request_id in text
     assert "Linked request" in text
     assert slack.responses[-1][1]["response_type"] == "ephemeral"
+    # The thread opens with the question, which Cloudforce One keeps as the request's content, not a message.
+    replies = [m["text"] for m in slack.thread(CHANNEL, link.thread_ts)[1:]]
+    assert replies == ["<@U111> asked:\n>Which regions were hit?"]
 
     # The thread is a linked thread like any other: an analyst's answer arrives in it.
     cf.add_message(link.request_id, author="ana@cloudflare.com", content="Looking into it")
@@ -110,9 +113,14 @@ def test_submitting_creates_the_request_and_links_it_here(
 def test_left_empty_the_choices_are_the_apis_defaults(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     opened = open_form(bot, slack)
     assert opened is not None
-    submit(bot, fill(opened))
+    question = "Seen from <!channel> & AS64500?\nSince 09:00"
+    submit(bot, fill(opened, content=question))
     wait_for(lambda: slack.responses, what="the outcome")
-    assert creates(cf)[0]["json"] == {"summary": "DoS on edge", "content": "Which regions were hit?"}
+    assert creates(cf)[0]["json"] == {"summary": "DoS on edge", "content": question}
+    link = bot.run(bot.service.store.links_in_channel(CHANNEL))[0]
+    assert link.thread_ts is not None
+    assert slack.thread(CHANNEL, link.thread_ts)[1]["text"] == \
+        "<@U111> asked:\n>Seen from &lt;!channel&gt; &amp; AS64500?\n>Since 09:00"
 
 
 @pytest.mark.parametrize(("summary", "content", "errors"), [
