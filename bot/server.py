@@ -13,7 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from bot.metrics import CONTENT_TYPE, read_gauges, render
+from bot.metrics import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.readiness import Readiness
 from bot.service import Service
 from bot.settings import Settings
@@ -79,8 +79,12 @@ def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Applicatio
         return web.json_response(body, status=200 if ready else 503)
 
     async def metrics(_: web.Request) -> web.Response:
-        body = render(await read_gauges(service))
-        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+        try:
+            gauges = await read_gauges(service)
+        except Exception as exc:  # counters are still worth a scrape while the database is away
+            log.warning("metrics: cannot read the store's gauges", extra={"error": type(exc).__name__})
+            gauges = Gauges()
+        return web.Response(body=render(gauges), headers={"Content-Type": CONTENT_TYPE})
 
     app = web.Application(client_max_size=1024 * 1024)
     if bolt_app is not None:
