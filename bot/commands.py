@@ -35,7 +35,7 @@ type, priority and TLP the provider offers) and links it here, as `/request link
 • `/request unlink [provider] <request-id>` stops bridging that request in this channel.
 • `/request list` shows the requests linked in this channel.
 • `/request notify on|off [provider] <request-id>`: whoever linked the request is mentioned in its thread when \
-the other side answers (or no longer).
+the other side answers (or no longer); the button under the link's announcement does the same.
 • The bot's *Home* tab lists the requests you linked, with their status, last activity and threads.
 • Message shortcuts (the ⋮ menu of a message): *Link thread to request* links that message's thread instead \
 of posting a new one; *Send to request* sends that one message to a request linked in this channel.

@@ -11,6 +11,7 @@ from bot.leases import Leases
 from bot.locks import LinkLocks
 from bot.markup import escape_for_slack
 from bot.models import LinkState
+from bot.notifications import announcement_blocks
 from bot.poller import Poller
 from bot.providers.base import Provider
 from bot.replies import error_reply
@@ -89,10 +90,12 @@ class Linker:
         try:
             # In an existing thread the same announcement is a reply: what the thread held before it stays
             # in Slack, and its ts (linked_ts) marks where the bridged part begins.
-            ts = await self._slack.post(channel=channel, text=root_text(info, provider_name=provider.display_name,
-                                                                         linked_by=user),
+            text = root_text(info, provider_name=provider.display_name, linked_by=user)
+            ts = await self._slack.post(channel=channel, text=text, thread_ts=thread_ts,
+                                        blocks=announcement_blocks(text, link_id=link.id,
+                                                                   on=notify or link.notify_linker),
                                         metadata=link_metadata(link_id=link.id, provider=provider.name,
-                                                               request_id=request_id), thread_ts=thread_ts)
+                                                               request_id=request_id))
         except Rejected as exc:
             await self._store.unlink(link.id)
             hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \

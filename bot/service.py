@@ -85,7 +85,7 @@ class Service:
     def __post_init__(self) -> None:
         # Built from the parts above, here rather than in create(), so tests and tools that build a
         # Service get them too.
-        self.notifications = Notifications(store=self.store, linker=self.linker)
+        self.notifications = Notifications(store=self.store, linker=self.linker, slack=self.slack)
         forwarder = Forwarder(store=self.store, providers=self.providers, slack=self.slack, inbox=self.inbox,
                               access=Access(settings=self.settings, slack=self.slack))
         self.requests = RequestCreator(store=self.store, providers=self.providers, slack=self.slack,

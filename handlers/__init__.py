@@ -6,7 +6,15 @@ from typing import TYPE_CHECKING
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import app_home, edits_deletes, new_request, request_command, shortcuts, thread_replies
+from handlers import (
+    app_home,
+    edits_deletes,
+    new_request,
+    notifications,
+    request_command,
+    shortcuts,
+    thread_replies,
+)
 
 if TYPE_CHECKING:
     from bot.service import Service
@@ -17,6 +25,7 @@ def register(app: AsyncApp, service: Service) -> None:
     edits_deletes.register(app, service)
     thread_replies.register(app, service)
     shortcuts.register(app, service)
+    notifications.register(app, service)
     new_request.register(app, service)
     app_home.register(app, service)
 

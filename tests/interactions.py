@@ -40,10 +40,14 @@ def view_submission(opened: OpenedView, *, values: dict[str, dict[str, Any]]) ->
     view["state"] = {"values": values}
     return {
         "type": "view_submission", "team": {"id": "T111", "domain": "test"},
-        "user": {"id": opened.user, "username": opened.user.lower(), "name": opened.user.lower(), "team_id": "T111"},
+        "user": _user(opened.user),
         "api_app_id": "A111", "token": "verification-token", "trigger_id": "222.333.submission",
         "view": view, "response_urls": [], "is_enterprise_install": False,
     }
+
+
+def _user(user: str) -> dict[str, str]:
+    return {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T111"}
 
 
 def text_value(value: str) -> dict[str, Any]:
@@ -86,3 +90,19 @@ def use_shortcut(bot: RunningBot, slack: FakeSlack, callback_id: str, *, channel
     assert response.status_code == 200, response.text
     opened = slack.opened_views()
     return opened[-1] if len(opened) > before else None
+
+
+def button_press(*, message: dict[str, Any], channel: str, action_id: str, response_url: str,
+                 user: str = "U111") -> dict[str, Any]:
+    """A `block_actions` payload for pressing the button `action_id` of a message (Slack's documented shape)."""
+    block, button = next((b, e) for b in message.get("blocks", []) for e in b.get("elements", [])
+                         if e.get("action_id") == action_id)
+    return {
+        "type": "block_actions", "user": _user(user),
+        "api_app_id": "A111", "token": "verification-token", "trigger_id": "333.444.press",
+        "container": {"type": "message", "message_ts": message["ts"], "channel_id": channel, "is_ephemeral": False},
+        "team": {"id": "T111", "domain": "test"}, "channel": {"id": channel, "name": "general"},
+        "message": copy.deepcopy(message), "response_url": response_url, "state": {"values": {}},
+        "actions": [{"action_id": action_id, "block_id": block["block_id"], "text": button["text"],
+                     "value": button.get("value"), "type": "button", "action_ts": "1700000000.000900"}],
+    }

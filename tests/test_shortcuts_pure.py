@@ -28,7 +28,7 @@ from bot.modals import (
     text_input,
 )
 from bot.models import Link, MappedMessage, MessageState
-from bot.notifications import mention_for
+from bot.notifications import NotifyAction, announcement_blocks, mention_for, with_switch_state
 from bot.shortcuts import is_from_an_app, shortcut_target
 from bot.simulators.slack_views import ViewError, _check_modal
 from bot.thread_scope import predates_link
@@ -175,3 +175,14 @@ def test_only_messages_before_an_existing_thread_was_linked_predate_it() -> None
     assert predates_link("1700000099.999999", linked)
     assert not predates_link("1700000100.000001", linked)
     assert not predates_link("garbage", linked)
+
+
+def test_the_announcement_carries_the_switch_and_its_label_follows_the_setting() -> None:
+    blocks = announcement_blocks("x" * 3500, link_id=7, on=False)
+    assert len(blocks[0]["text"]["text"]) == 3000  # a section's text limit
+    [button] = blocks[1]["elements"]
+    assert (button["action_id"], button["value"]) == (NotifyAction.TOGGLE, "7")
+    on = with_switch_state(blocks, on=True)
+    assert on is not None and on[1]["elements"][0]["text"]["text"] == "🔕 Stop mentioning the linker"
+    assert blocks[1]["elements"][0]["text"]["text"] == "🔔 Mention the linker on answers"  # not changed in place
+    assert with_switch_state([{"type": "section", "text": {"type": "mrkdwn", "text": "old root"}}], on=True) is None

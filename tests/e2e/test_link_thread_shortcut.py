@@ -87,6 +87,9 @@ def test_mention_me_is_kept_on_the_link(bot: RunningBot, slack: FakeSlack, cf: F
     ephemeral_to(slack, "U111", "Linked request")
     link = bot.run(bot.service.store.link_for_thread(CHANNEL, root))
     assert link is not None and link.notify_linker
+    announcement = slack.message(CHANNEL, str(link.linked_ts))
+    assert announcement is not None and announcement["thread_ts"] == root
+    assert announcement["blocks"][1]["elements"][0]["text"]["text"] == "🔕 Stop mentioning the linker"
 
 
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "../../user/tokens/verify"])

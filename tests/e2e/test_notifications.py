@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from bot.notifications import NotifyAction
 from bot.simulators.cloudforce_one import FakeCloudforceOne
 from bot.simulators.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, link_request, thread_texts
+from tests.interactions import button_press, send
 
 
 def notify(bot: RunningBot, slack: FakeSlack, text: str, *, user: str = "U111") -> str:
@@ -81,3 +83,46 @@ def test_a_post_retried_after_slack_failed_mentions_once(
     texts = [t for t in thread_texts(slack, thread_ts) if "Answer" in t]
     assert texts == ["<@U111> *ana@cloudflare.com* (Cloudforce One):\nAnswer one",
                      "<@U111> *ana@cloudflare.com* (Cloudforce One):\nAnswer two"]
+
+
+def press(bot: RunningBot, slack: FakeSlack, ts: str, *, user: str) -> str:
+    """Press the announcement's notify button; what the presser is told."""
+    message = slack.message(CHANNEL, ts)
+    assert message is not None
+    message.pop("deleted")
+    before = len(slack.responses)
+    payload = button_press(message=message, channel=CHANNEL, action_id=NotifyAction.TOGGLE, user=user,
+                           response_url=slack.response_url("press"))
+    assert send(bot, payload).status_code == 200
+    wait_for(lambda: len(slack.responses) > before, what="the button's answer")
+    name, body = slack.responses[-1]
+    assert name == "press" and body["response_type"] == "ephemeral" and body["replace_original"] is False
+    return str(body["text"])
+
+
+def button_label(slack: FakeSlack, ts: str) -> str:
+    message = slack.message(CHANNEL, ts)
+    assert message is not None
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    return str(actions["elements"][0]["text"]["text"])
+
+
+def test_the_announcement_button_switches_mentions_for_the_linker_only(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread_ts = link_request(bot, slack, cf)
+    root = slack.message(CHANNEL, thread_ts)
+    assert root is not None and root["blocks"][0]["text"]["text"] == root["text"]  # the announcement, as text
+    assert button_label(slack, thread_ts) == "🔔 Mention the linker on answers"
+
+    assert "Only <@U111>, who linked" in press(bot, slack, thread_ts, user="U222")
+    assert button_label(slack, thread_ts) == "🔔 Mention the linker on answers"
+    assert "You will be mentioned" in press(bot, slack, thread_ts, user="U111")
+    assert button_label(slack, thread_ts) == "🔕 Stop mentioning the linker"
+    answer(bot, cf, request_id, "Mentioned")
+    assert thread_texts(slack, thread_ts)[-1].startswith("<@U111> ")
+
+    # The command switches it too, and the button follows.
+    assert "no longer be mentioned" in notify(bot, slack, f"off {request_id}")
+    assert button_label(slack, thread_ts) == "🔔 Mention the linker on answers"
+    answer(bot, cf, request_id, "Not mentioned")
+    assert not thread_texts(slack, thread_ts)[-1].startswith("<@")
