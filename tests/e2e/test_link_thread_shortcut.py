@@ -80,6 +80,7 @@ def test_links_the_existing_thread_and_backfills_it(bot: RunningBot, slack: Fake
 
 def test_mention_me_is_kept_on_the_link(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     request_id = cf.add_request()
+    cf.add_message(request_id, author="ana@cloudflare.com", content="History")
     root, _ = a_thread(slack)
     opened = use_shortcut(bot, slack, CallbackId.LINK_THREAD, channel=CHANNEL, ts=root)
     assert opened is not None
@@ -90,6 +91,10 @@ def test_mention_me_is_kept_on_the_link(bot: RunningBot, slack: FakeSlack, cf: F
     announcement = slack.message(CHANNEL, str(link.linked_ts))
     assert announcement is not None and announcement["thread_ts"] == root
     assert announcement["blocks"][1]["elements"][0]["text"]["text"] == "🔕 Stop mentioning the linker"
+    assert thread_texts(slack, root)[-1] == "*ana@cloudflare.com* (Cloudforce One):\nHistory"  # no mention
+    cf.add_message(request_id, author="ana@cloudflare.com", content="An answer")
+    bot.poll()
+    assert thread_texts(slack, root)[-1] == "<@U111> *ana@cloudflare.com* (Cloudforce One):\nAn answer"
 
 
 @pytest.mark.parametrize("bad_id", ["not-a-uuid", "../../user/tokens/verify"])
