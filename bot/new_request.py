@@ -9,6 +9,7 @@ that works even where the bot is not a member), or an ephemeral message when tha
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -56,6 +57,7 @@ class RequestCreator:
         self._access = access
         self._clock = clock
         self._options: dict[str, tuple[float, RequestOptions]] = {}
+        self._fetching: dict[str, asyncio.Task[RequestOptions]] = {}
         self.background = Background()
 
     def creator_for(self, name: str | None) -> Provider:
@@ -102,12 +104,24 @@ class RequestCreator:
         return None
 
     async def _options_of(self, provider: Provider) -> RequestOptions:
+        """The provider's choices, cached. One fetch per provider at a time, shielded: when Slack's 3 s run
+        out first, the fetch still completes and fills the cache, so trying again a moment later works."""
         assert isinstance(provider, SupportsCreateRequest)
         cached = self._options.get(provider.name)
-        if cached is None or self._clock() - cached[0] > OPTIONS_CACHE_SECONDS:
-            cached = (self._clock(), await provider.request_options())
-            self._options[provider.name] = cached
-        return cached[1]
+        if cached is not None and self._clock() - cached[0] <= OPTIONS_CACHE_SECONDS:
+            return cached[1]
+        fetch = self._fetching.get(provider.name)
+        if fetch is None:
+            fetch = asyncio.get_running_loop().create_task(provider.request_options())
+            self._fetching[provider.name] = fetch
+            fetch.add_done_callback(functools.partial(self._fetched, provider.name))
+        return await asyncio.shield(fetch)
+
+    def _fetched(self, name: str, fetch: asyncio.Task[RequestOptions]) -> None:
+        self._fetching.pop(name, None)
+        # Reading the exception also marks it retrieved when nobody awaits the fetch any more.
+        if not fetch.cancelled() and fetch.exception() is None:
+            self._options[name] = (self._clock(), fetch.result())
 
     async def accept(self, *, view: dict[str, Any], user: str) -> Submission | dict[str, str] | None:
         """Before Slack gets its answer: errors for the modal's fields; None for a repeated delivery or a view

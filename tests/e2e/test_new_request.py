@@ -3,6 +3,7 @@ submission creates the request on the fake and links it in the channel."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -205,6 +206,25 @@ def test_the_types_cannot_be_listed(bot: RunningBot, slack: FakeSlack, cf: FakeC
     assert open_form(bot, slack) is None
     text = answer(slack)
     assert text.startswith(":warning: Loading Cloudforce One's request types failed") and "credentials" in text
+
+
+def test_a_slow_provider_is_explained_and_the_next_form_opens(
+        slack: FakeSlack, cf: FakeCloudforceOne, tmp_path: Any) -> None:
+    from tests.harness import bot_settings
+
+    running = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                      cf_url=cf.base_url.removesuffix("/client/v4"), db_path=tmp_path / "b.db",
+                                      http_timeout_seconds=10.0))
+    try:
+        cf.fail_next("request_types", "slow", delay=2.5)  # past what Slack's 3 s trigger leaves for it
+        started = time.monotonic()
+        assert open_form(running, slack) is None
+        assert "took too long" in answer(slack) and time.monotonic() - started < 3.0
+        # The listing went on in the background; the next form uses it without asking again.
+        assert open_form(running, slack) is not None
+        assert len(cf.calls_matching("GET", "/requests/types")) == 1
+    finally:
+        running.stop()
 
 
 def test_an_expired_trigger_is_explained(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
