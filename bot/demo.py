@@ -28,6 +28,7 @@ ALICE, BOB = "U0ALICE", "U0BOB"
 ANALYST = "analyst@cloudflare.com"
 PEOPLE = {ALICE: "Alice", BOB: "Bob"}
 MENTION = re.compile(r"<@([A-Z0-9]+)>")
+LABELLED = re.compile(r"<(?:!date\^|https?://|#C)[^|>]*\|([^>]*)>")
 
 
 def demo_settings(*, slack: FakeSlack, cf: FakeCloudforceOne, database: Path) -> Settings:
@@ -115,9 +116,10 @@ class Script:
         return request_id, thread
 
 
-def _mentions(text: str, names: dict[str, str]) -> str:
-    """Slack shows `<@U…>` as the person's name."""
-    return MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+def _as_slack_shows(text: str, names: dict[str, str]) -> str:
+    """Slack shows `<@U…>` as the person's name, and `<!date^…|fallback>`, `<url|label>` by their last part."""
+    text = MENTION.sub(lambda m: "@" + names.get(m.group(1), m.group(1)), text)
+    return LABELLED.sub(lambda m: m.group(1), text)
 
 
 def _clock(seconds: float) -> str:
@@ -128,6 +130,18 @@ def _indented(text: str, width: int) -> str:
     return ("\n" + " " * width).join(text.splitlines() or [""])
 
 
+def shown_text(message: dict[str, Any]) -> str:
+    """What Slack shows of a message: its blocks' section and context texts when it has blocks (the `text` is
+    then only the notification), else its text."""
+    lines = []
+    for block in message.get("blocks") or []:
+        if block.get("type") in ("section", "header") and isinstance(block.get("text"), dict):
+            lines.append(str(block["text"].get("text", "")))
+        elif block.get("type") == "context":
+            lines.append(" · ".join(str(e.get("text", "")) for e in block.get("elements", []) if isinstance(e, dict)))
+    return "\n".join(line for line in lines if line) or str(message.get("text", ""))
+
+
 def slack_transcript(messages: list[dict[str, Any]], *, names: dict[str, str]) -> list[str]:
     """The thread as Slack shows it: root, then replies; who, when, what (edited ones marked)."""
     lines = []
@@ -135,7 +149,7 @@ def slack_transcript(messages: list[dict[str, Any]], *, names: dict[str, str]) -
         who = message.get("username") or names.get(str(message.get("user")), "request-bridge")
         edited = " (edited)" if message.get("edited") and message.get("user") in names else ""
         prefix = f"  {'' if n == 0 else '↳ '}{_clock(float(message['ts']))}  {who}: "
-        lines.append(prefix + _indented(_mentions(str(message.get("text", "")), names) + edited, len(prefix)))
+        lines.append(prefix + _indented(_as_slack_shows(shown_text(message), names) + edited, len(prefix)))
     return lines
 
 

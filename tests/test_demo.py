@@ -23,13 +23,19 @@ def test_demo_runs_the_conversation_both_ways_and_prints_both_transcripts(tmp_pa
     slack_part, _, request_part = out.partition("── Cloudforce One, request ")
     assert "── Slack, #demo: the thread (4 replies) ──" in slack_part
     thread = [line.strip() for line in slack_part.split("── Slack, #demo")[1].splitlines()[1:] if line.strip()]
-    replies = [line for line in thread if line.startswith("↳")]
+    entries: list[str] = []  # one per message: its first line and its continuation lines
+    for line in thread:
+        if line.startswith("↳") or not entries:
+            entries.append(line)
+        else:
+            entries[-1] += "\n" + line
+    replies = entries[1:]
     # Slack side: the back-filled analyst message, Alice's reply (edited), Bob's, then the analyst's answer.
     assert len(replies) == 4, thread
     assert "analyst@cloudflare.com" in replies[0] and "Alice:" in replies[1] and "Bob:" in replies[2]
-    assert "`login-example.io`" in replies[1] and replies[1].endswith("(edited)")
+    assert "`login-example.io`" in replies[1] and "(edited)" in replies[1]
     assert "@Alice also" in replies[2]
-    assert "analyst@cloudflare.com" in replies[3] and "AS64500" in thread[-1]
+    assert "analyst@cloudflare.com" in replies[3] and "AS64500" in replies[3]
     # Cloudforce One side: the same four messages, in the same order, the edit applied in place.
     request = [line.strip() for line in request_part.splitlines()[1:] if line.strip().startswith(tuple("0123456789"))]
     assert len(request) == 4, request_part
