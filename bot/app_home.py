@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.markup import escape_for_slack
+from bot.models import Link
 
 MAX_BLOCKS = 100
 TITLE_LIMIT = 150  # keeps a section far below Slack's 3,000 characters whatever the provider's title
@@ -39,6 +40,16 @@ class HomeEntry:
     channel: str
     last_activity: float | None  # Unix time
     thread_url: str | None  # the thread's permalink; None when Slack could not give one
+
+
+def last_activity(link: Link) -> float:
+    """When either side last wrote in the link's thread (a reply from Slack, an answer seen by a poll), or
+    when it was linked."""
+    return max(t for t in (link.last_activity_at, link.last_slack_reply_at, link.created_at) if t is not None)
+
+
+def most_recent_first(links: Sequence[Link]) -> list[Link]:
+    return sorted(links, key=lambda link: (last_activity(link), link.id), reverse=True)
 
 
 def listed_count(total: int) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from bot.app_home import HomeEntry, home_view, listed_count
+from bot.app_home import HomeEntry, home_view, last_activity, listed_count, most_recent_first
 from bot.models import Link
 from bot.providers.base import Provider, SupportsCreateRequest
 from bot.slack_gateway import SlackGateway
@@ -24,7 +24,7 @@ class HomeTab:
 
     async def publish(self, user: str) -> None:
         """Build and publish `user`'s Home tab (raises a BridgeError when Slack refuses it)."""
-        links = await self._store.links_linked_by(user)
+        links = most_recent_first(await self._store.links_linked_by(user))
         entries = [await self._entry(link) for link in links[: listed_count(len(links))]]
         creators = [p.display_name for p in self._providers.values() if isinstance(p, SupportsCreateRequest)]
         view = home_view(entries, total=len(links), creates_on=creators[0] if len(creators) == 1 else None)
@@ -35,7 +35,7 @@ class HomeTab:
         return HomeEntry(
             link_id=link.id, provider=provider.display_name if provider else link.provider,
             request_id=link.request_id, title=link.title, status=link.request_status, channel=link.channel_id,
-            last_activity=link.last_activity_at or link.created_at, thread_url=await self._permalink(link))
+            last_activity=last_activity(link), thread_url=await self._permalink(link))
 
     async def _permalink(self, link: Link) -> str | None:
         if not link.thread_ts:

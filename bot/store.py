@@ -209,10 +209,9 @@ class Store(BudgetRows, CreationRows):
         return [Link(**r) for r in rows]
 
     async def links_linked_by(self, user_id: str) -> list[Link]:
-        """The active links a person made (the App Home tab), most recently active first."""
-        latest = func.coalesce(L.c.last_activity_at, L.c.created_at)
+        """The active links a person made (the App Home tab), oldest first."""
         rows = await self._fetch(select(L).where(L.c.created_by == user_id, L.c.state == LinkState.ACTIVE)
-                                 .order_by(latest.desc(), L.c.id.desc()))
+                                 .order_by(L.c.id))
         return [Link(**r) for r in rows]
 
     async def active_links(self) -> list[Link]:

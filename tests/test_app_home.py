@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from bot.app_home import MAX_BLOCKS, HomeAction, HomeEntry, home_view, listed_count
+from bot.app_home import MAX_BLOCKS, HomeAction, HomeEntry, home_view, last_activity, listed_count, most_recent_first
+from bot.models import Link
 from bot.new_request_modal import (
     CALLBACK_ID,
     MAX_OPTIONS,
@@ -34,6 +35,21 @@ def entries(total: int) -> list[HomeEntry]:
 
 def section_texts(view: dict[str, Any]) -> list[str]:
     return [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+
+
+def link(n: int, *, created: float, answered: float | None = None, replied: float | None = None) -> Link:
+    return Link(id=n, provider="cloudforce-one", request_id=f"req-{n}", channel_id="C111", thread_ts="1.000100",
+                state="active", title=None, request_status=None, created_by="U111", created_at=created,
+                poll_cursor=None, polls=0, last_polled_at=None, last_activity_at=answered, last_slack_reply_at=replied)
+
+
+def test_last_activity_is_the_latest_write_on_either_side() -> None:
+    assert last_activity(link(1, created=10.0)) == 10.0
+    assert last_activity(link(1, created=10.0, answered=30.0, replied=20.0)) == 30.0
+    assert last_activity(link(1, created=10.0, answered=11.0, replied=40.0)) == 40.0
+    links = [link(1, created=10.0, answered=50.0), link(2, created=20.0), link(3, created=5.0, replied=60.0),
+             link(4, created=20.0)]
+    assert [x.id for x in most_recent_first(links)] == [3, 1, 4, 2]
 
 
 def test_empty_state_explains_the_commands() -> None:
