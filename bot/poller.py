@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ class Poller:
         self._leases = leases
         self._budget = budget
         self._bounds = schedule.Bounds(active=settings.poll_interval_seconds, stale=settings.max_poll_interval_seconds)
-        self._longest: dict[str, float] = {}  # each provider's idle interval, as of the last tick
+        self._pace: dict[str, tuple[float, float]] = {}  # each provider's pace (bot/schedule.py), and when
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -80,8 +81,10 @@ class Poller:
                 by_provider.setdefault(link.provider, []).append(link)
         chosen: list[Link] = []
         for name, links in by_provider.items():
-            self._longest[name] = schedule.idle_interval(
-                links=len(links), polls_per_second=self._budget.per_second(name), bounds=self._bounds)
+            if now - self._pace.get(name, (0.0, -math.inf))[1] >= schedule.REPACE_SECONDS:
+                quiet = [self._silence(link, now) for link in links]
+                self._pace[name] = (schedule.pace(quiet, polls_per_second=self._budget.per_second(name),
+                                                  bounds=self._bounds), now)
             candidates = {link.id: self._candidate(link, now) for link in links}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
             mine = [candidates[link.id] for link in links if not self._held_elsewhere(link, now)]
@@ -96,9 +99,13 @@ class Poller:
         return schedule.Candidate(link.id, link.last_polled_at, self._interval(link, now))
 
     def _interval(self, link: Link, now: float, *, active: bool = False) -> float:
-        return schedule.interval(now=now, last_activity=now if active else link.last_activity_at,
-                                 last_slack_reply=link.last_slack_reply_at, bounds=self._bounds,
-                                 longest=self._longest.get(link.provider, self._bounds.stale))
+        speed = self._pace.get(link.provider, (0.0, 0.0))[0]
+        return schedule.interval(self._silence(link, now, active=active), pace=speed, bounds=self._bounds)
+
+    @staticmethod
+    def _silence(link: Link, now: float, *, active: bool = False) -> float:
+        return schedule.silence(now=now, last_activity=now if active else link.last_activity_at,
+                                last_slack_reply=link.last_slack_reply_at)
 
     def _held_elsewhere(self, link: Link, now: float) -> bool:
         return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now

@@ -1,51 +1,101 @@
 """When to poll each link: plain functions of its activity, the bounds and the budget (no I/O).
 
-A conversation is polled often while it is busy and ever more rarely as it falls silent: the interval is
-a tenth of the silence since the last message either side (so a link quiet for ten minutes is polled
-every minute), never shorter than POLL_INTERVAL_SECONDS and never longer than the staleness bound. A
-reply just sent from Slack counts double, because analysts usually answer one. When the budget cannot
-poll every due link, the most overdue relative to its own interval go first, so every link's interval
-stretches by the same factor; a link past the staleness bound goes before all of them.
+How soon a link's next message comes is guessed from its **silence**, the time since the last message
+either side (a reply just sent from Slack counts as four times more recent: analysts usually answer one).
+If messages come at a rate of about 1/silence, polling link i every `pace * sqrt(silence_i)` seconds
+gives the least total delay for a fixed number of polls (square-root law: minimise sum(rate_i *
+interval_i / 2) subject to sum(1 / interval_i) = budget). `pace` is set so that all links together plan
+to use the provider's whole budget: busy conversations are polled often, quiet ones rarely, and a larger
+budget or fewer links make everything fresher. Slack-driven writes still go first, because polls never
+take the bucket's reserve (bot/budget.py) and a poll that finds it short waits for a later tick. Bounds
+that hold whatever the pace:
+
+- never more often than POLL_INTERVAL_SECONDS, nor than a tenth of the silence up to a minute (a small
+  deployment with budget to spare does not hammer idle requests);
+- never less often than MAX_POLL_INTERVAL_SECONDS (the staleness bound), as far as the budget allows.
+
+When the budget cannot poll every due link, the most overdue relative to its own interval go first, so
+every interval stretches by the same factor; a link past the staleness bound goes before all of them.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-# The interval grows by this share of the time since the last message.
+# Never poll more often than this share of the silence...
 DECAY = 0.1
-# Analysts answer a reply from Slack more often than they write unprompted: its silence counts half.
-REPLY_DECAY = DECAY / 2
-# However large the budget, an idle link is not polled more often than this (Cloudflare counts the
-# dashboard and every other tool of the same user against the same 1,200 calls).
+# ...which matters up to this interval (a small deployment polls idle links every minute, not every 5 s).
 IDLE_FLOOR_SECONDS = 60.0
-# Idle links may take this share of the poll budget when the staleness bound would let them take more.
-IDLE_SHARE = 0.4
+# A reply from Slack counts as this many times more recent than a message (analysts answer them).
+REPLY_WEIGHT = 4.0
+# The pace is worked out again this often (it moves slowly; working it out is O(links log links)).
+REPACE_SECONDS = 10.0
+_NEVER = math.inf
 
 
 @dataclass(frozen=True)
 class Bounds:
-    active: float  # POLL_INTERVAL_SECONDS: the interval of a conversation in full swing
+    active: float  # POLL_INTERVAL_SECONDS: the shortest interval, a conversation in full swing
     stale: float  # MAX_POLL_INTERVAL_SECONDS: no link waits longer, if the budget can poll them all
 
 
-def idle_interval(*, links: int, polls_per_second: float, bounds: Bounds) -> float:
-    """The longest interval now: the staleness bound, or shorter when the budget can afford it."""
-    affordable = links / (polls_per_second * IDLE_SHARE) if polls_per_second > 0 else bounds.stale
-    return min(bounds.stale, max(bounds.active, IDLE_FLOOR_SECONDS, affordable))
-
-
-def interval(*, now: float, last_activity: float | None, last_slack_reply: float | None,
-             bounds: Bounds, longest: float) -> float:
-    """Seconds between two polls of a link, from how long its conversation has been quiet."""
-    wanted = longest
+def silence(*, now: float, last_activity: float | None, last_slack_reply: float | None) -> float:
+    """Seconds since the conversation last moved (infinite when nothing is known)."""
+    quiet = _NEVER
     if last_activity is not None:
-        wanted = min(wanted, DECAY * max(0.0, now - last_activity))
+        quiet = max(0.0, now - last_activity)
     if last_slack_reply is not None:
-        wanted = min(wanted, REPLY_DECAY * max(0.0, now - last_slack_reply))
-    return min(longest, max(bounds.active, wanted))
+        quiet = min(quiet, max(0.0, now - last_slack_reply) / REPLY_WEIGHT)
+    return quiet
+
+
+def shortest(quiet: float, bounds: Bounds) -> float:
+    """The shortest interval allowed for a link this quiet."""
+    return min(max(IDLE_FLOOR_SECONDS, bounds.active), max(bounds.active, DECAY * quiet))
+
+
+def interval(quiet: float, *, pace: float, bounds: Bounds) -> float:
+    """Seconds between two polls of a link this quiet, at this pace."""
+    if math.isinf(quiet):
+        return bounds.stale
+    return min(bounds.stale, max(shortest(quiet, bounds), pace * math.sqrt(quiet)))
+
+
+def pace(silences: Sequence[float], *, polls_per_second: float, bounds: Bounds) -> float:
+    """The factor that makes all these links' polls add up to `polls_per_second`.
+
+    0 when the budget can poll every link at its shortest interval, infinite when it cannot even poll
+    them all at the staleness bound. In between, the exact solution of sum(1 / interval_i) = target:
+    the sum is `held + free / pace` between two consecutive breakpoints, where a link starts or stops
+    being held at one of its bounds.
+    """
+    target = polls_per_second
+    held = sum(1 / bounds.stale for q in silences if math.isinf(q))
+    held += sum(1 / shortest(q, bounds) for q in silences if q <= 0)
+    quiet = [q for q in silences if 0 < q < _NEVER]
+    held += sum(1 / shortest(q, bounds) for q in quiet)
+    if held <= target:
+        return 0.0
+    breakpoints = []
+    for q in quiet:
+        root, low = math.sqrt(q), shortest(q, bounds)
+        breakpoints += [(low / root, 0, q), (max(low, bounds.stale) / root, 1, q)]
+    breakpoints.sort()
+    free = 0.0
+    for at, kind, q in breakpoints:
+        if free > 0 and target > held and free / (target - held) <= at:
+            return free / (target - held)
+        low = shortest(q, bounds)
+        if kind == 0:  # from its shortest interval to the pace
+            held -= 1 / low
+            free += 1 / math.sqrt(q)
+        else:  # from the pace to the staleness bound
+            free -= 1 / math.sqrt(q)
+            held += 1 / max(low, bounds.stale)
+    return _NEVER
 
 
 @dataclass(frozen=True)
@@ -56,11 +106,11 @@ class Candidate:
 
     @property
     def due_at(self) -> float:
-        return float("-inf") if self.last_polled is None else self.last_polled + self.interval
+        return -_NEVER if self.last_polled is None else self.last_polled + self.interval
 
     def overdue(self, now: float) -> float:
         """How many of its own intervals the link has waited (1 = just due)."""
-        return float("inf") if self.last_polled is None else (now - self.last_polled) / self.interval
+        return _NEVER if self.last_polled is None else (now - self.last_polled) / self.interval
 
 
 def pick(candidates: Iterable[Candidate], *, now: float, slots: int, stale: float) -> list[Candidate]:

@@ -2,55 +2,77 @@
 
 from __future__ import annotations
 
+import math
+import random
+
 import pytest
 
 from bot.schedule import (
     IDLE_FLOOR_SECONDS,
     Bounds,
     Candidate,
-    idle_interval,
     interval,
     lag,
+    pace,
     pick,
+    shortest,
+    silence,
 )
 
 BOUNDS = Bounds(active=5.0, stale=900.0)
 NOW = 100_000.0
 
 
-def test_a_busy_conversation_is_polled_at_the_active_interval() -> None:
-    assert interval(now=NOW, last_activity=NOW - 3, last_slack_reply=None, bounds=BOUNDS, longest=900) == 5.0
+def test_silence_is_the_time_since_the_last_message_either_side() -> None:
+    assert silence(now=NOW, last_activity=NOW - 30, last_slack_reply=None) == 30
+    assert math.isinf(silence(now=NOW, last_activity=None, last_slack_reply=None))
+    # A reply from Slack counts as four times more recent: an analyst will likely answer it.
+    assert silence(now=NOW, last_activity=NOW - 86_400, last_slack_reply=NOW - 400) == 100
+    assert silence(now=NOW, last_activity=NOW + 5, last_slack_reply=None) == 0  # clocks a little apart
 
 
-def test_the_interval_grows_with_the_silence_up_to_the_longest() -> None:
-    quiet = [interval(now=NOW, last_activity=NOW - s, last_slack_reply=None, bounds=BOUNDS, longest=900)
-             for s in (60, 600, 3600, 86_400)]
-    assert quiet == [6.0, 60.0, 360.0, 900.0]
+def test_a_quiet_link_is_never_polled_more_often_than_a_tenth_of_its_silence_up_to_a_minute() -> None:
+    assert [shortest(q, BOUNDS) for q in (0, 30, 200, 3600, 86_400)] == [5, 5, 20, IDLE_FLOOR_SECONDS, 60]
+    assert shortest(86_400, Bounds(active=120, stale=900)) == 120
 
 
-def test_a_link_with_no_activity_known_waits_the_longest() -> None:
-    assert interval(now=NOW, last_activity=None, last_slack_reply=None, bounds=BOUNDS, longest=700) == 700
+def test_the_interval_grows_as_the_square_root_of_the_silence_within_the_bounds() -> None:
+    assert interval(400, pace=2.0, bounds=BOUNDS) == 40.0
+    assert interval(1600, pace=2.0, bounds=BOUNDS) == 80.0  # four times quieter: half as often
+    assert interval(1, pace=2.0, bounds=BOUNDS) == 5.0  # never below POLL_INTERVAL_SECONDS
+    assert interval(1_000_000, pace=2.0, bounds=BOUNDS) == 900.0  # never above the staleness bound
+    assert interval(math.inf, pace=2.0, bounds=BOUNDS) == 900.0  # nothing known: the bound
+    assert interval(86_400, pace=0.0, bounds=BOUNDS) == 60.0  # budget to spare: idle ones once a minute
 
 
-def test_a_reply_from_slack_makes_an_idle_link_busy() -> None:
-    idle = interval(now=NOW, last_activity=NOW - 86_400, last_slack_reply=None, bounds=BOUNDS, longest=900)
-    replied = interval(now=NOW, last_activity=NOW - 86_400, last_slack_reply=NOW - 1, bounds=BOUNDS, longest=900)
-    assert idle == 900 and replied == 5.0
-    # ...and counts double: ten minutes after a reply the link is polled twice as often as after a message.
-    after_reply = interval(now=NOW, last_activity=None, last_slack_reply=NOW - 600, bounds=BOUNDS, longest=900)
-    after_message = interval(now=NOW, last_activity=NOW - 600, last_slack_reply=None, bounds=BOUNDS, longest=900)
-    assert after_reply == after_message / 2
+def _polls_per_second(quiet: list[float], speed: float) -> float:
+    return sum(1 / interval(q, pace=speed, bounds=BOUNDS) for q in quiet)
 
 
-def test_the_idle_interval_is_the_staleness_bound_when_the_budget_is_tight() -> None:
-    # 1,000 links at 3.6 calls/s: idle links may use 40%, which would need 694 s; the bound allows 900 s.
-    assert idle_interval(links=1000, polls_per_second=3.6, bounds=BOUNDS) == pytest.approx(1000 / (3.6 * 0.4))
-    assert idle_interval(links=5000, polls_per_second=3.6, bounds=BOUNDS) == 900
+def test_the_pace_spends_exactly_the_budget() -> None:
+    rng = random.Random(7)
+    quiet = [rng.uniform(1, 900) for _ in range(50)] + [rng.uniform(86_400, 2_592_000) for _ in range(950)]
+    for budget in (1.5, 3.6, 10.0):
+        speed = pace(quiet, polls_per_second=budget, bounds=BOUNDS)
+        assert _polls_per_second(quiet, speed) == pytest.approx(budget, rel=1e-6)
+    # A larger budget is a faster pace: every interval shorter or equal.
+    slow, fast = (pace(quiet, polls_per_second=b, bounds=BOUNDS) for b in (1.5, 10.0))
+    assert all(interval(q, pace=fast, bounds=BOUNDS) <= interval(q, pace=slow, bounds=BOUNDS) for q in quiet)
 
 
-def test_a_small_deployment_polls_idle_links_every_minute_not_every_few_seconds() -> None:
-    assert idle_interval(links=3, polls_per_second=3.6, bounds=BOUNDS) == IDLE_FLOOR_SECONDS
-    assert idle_interval(links=3, polls_per_second=3.6, bounds=Bounds(active=120, stale=900)) == 120
+def test_the_pace_at_the_extremes() -> None:
+    quiet = [10.0, 1000.0, 86_400.0, math.inf, 0.0]
+    # Budget for every link at its shortest interval: pace 0, nothing is slowed.
+    assert pace(quiet, polls_per_second=100, bounds=BOUNDS) == 0.0
+    # Not even enough for the staleness bound: everything at the bound, and the ticks pick the most overdue.
+    assert math.isinf(pace(quiet, polls_per_second=0.001, bounds=BOUNDS))
+    assert pace([], polls_per_second=1, bounds=BOUNDS) == 0.0
+
+
+def test_busy_conversations_get_most_of_a_tight_budget() -> None:
+    busy, idle = [30.0] * 50, [86_400.0 * 7] * 950
+    speed = pace(busy + idle, polls_per_second=3.6, bounds=BOUNDS)
+    assert interval(30.0, pace=speed, bounds=BOUNDS) < 30 and interval(86_400 * 7, pace=speed, bounds=BOUNDS) == 900
 
 
 def test_only_due_links_are_picked() -> None:
