@@ -24,7 +24,7 @@ from bot.errors import AmbiguousWrite, BridgeError, InvalidInput, Rejected
 from bot.linking import Linker
 from bot.markup import escape_for_slack
 from bot.models import LinkState
-from bot.new_request_modal import NewRequestContext, context_of, new_request_modal, read_submission
+from bot.new_request_modal import Field, NewRequestContext, context_of, new_request_modal, read_submission
 from bot.providers.base import NewRequest, Provider, RequestOptions, SupportsCreateRequest
 from bot.replies import error_reply
 from bot.slack_gateway import SlackGateway
@@ -133,6 +133,11 @@ class RequestCreator:
         checked = read_submission(view)
         if isinstance(checked, dict):
             return checked
+        # Checked again: an allowlist may have changed while the form was open, and nothing is created for
+        # someone who could not link it.
+        denied = await self._access.may_link(user=user, channel=context.channel)
+        if denied:
+            return {Field.SUMMARY: denied}
         claimed = await self._store.claim_creation(view_id=str(view.get("id")), user_id=user,
                                                    channel_id=context.channel, provider=context.provider)
         if not claimed:

@@ -243,6 +243,21 @@ def test_a_wrong_provider_is_refused_at_once(bot: RunningBot, slack: FakeSlack, 
     assert slack.opened_views() == [] and cf.calls == []
 
 
+def test_a_person_taken_off_the_allowlist_while_the_form_is_open_creates_nothing(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    opened = open_form(bot, slack)
+    assert opened is not None
+    # The operator narrows the allowlist and restarts the bridge while the form is open.
+    bot.stop()
+    narrowed = RunningBot(bot.settings.model_copy(update={"allowed_user_ids": "U999"}))
+    try:
+        body = submit(narrowed, fill(opened))
+        assert body["response_action"] == "errors" and "not allowed" in body["errors"][Field.SUMMARY]
+        assert creates(cf) == []
+    finally:
+        narrowed.stop()
+
+
 def test_outside_the_channel_allowlist_no_form_opens(
         slack: FakeSlack, cf: FakeCloudforceOne, tmp_path: Any) -> None:
     from tests.harness import bot_settings
