@@ -13,6 +13,7 @@ import jsonschema
 import pytest
 import yaml
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack_scopes import APP_TOKEN_METHOD_SCOPES, METHOD_SCOPES, required_bot_scopes
 from tests.harness import RunningBot
@@ -235,10 +236,12 @@ def test_a_listener_missing_from_the_manifest_is_noticed(manifest: dict[str, Any
 
 
 # Calls of Slack Web API methods in the bridge's own code: through SlackGateway._call("method", ...), or a
-# slack_sdk client method (`client.chat_postMessage(`, `client.auth_test(`), whose name is the method's with
-# dots as underscores. The fakes in bot/simulators serve these methods rather than call them.
+# method of slack_sdk's client on whatever it is named (`client.chat_postMessage(`, `web.auth_test(`): its
+# method names are the Web API's with dots as underscores. The fakes in bot/simulators serve these methods
+# rather than call them.
 _GATEWAY_CALL = re.compile(r'_call\(\s*"([a-z]+\.[A-Za-z.]+)"')
-_CLIENT_CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z_]+)\(")
+_ATTRIBUTE_CALL = re.compile(r"\.([a-z]+_[A-Za-z_]+)\(")
+_SDK_METHODS = frozenset(name for name in vars(AsyncWebClient) if not name.startswith("_") and name != "api_call")
 
 
 def called_web_api_methods(roots: tuple[Path, ...] = (ROOT / "bot", ROOT / "handlers")) -> dict[str, set[str]]:
@@ -249,7 +252,8 @@ def called_web_api_methods(roots: tuple[Path, ...] = (ROOT / "bot", ROOT / "hand
             if "simulators" in path.parts:
                 continue
             text = path.read_text(encoding="utf-8")
-            names = set(_GATEWAY_CALL.findall(text)) | {m.replace("_", ".") for m in _CLIENT_CALL.findall(text)}
+            sdk_calls = {m for m in _ATTRIBUTE_CALL.findall(text) if m in _SDK_METHODS}
+            names = set(_GATEWAY_CALL.findall(text)) | {m.replace("_", ".") for m in sdk_calls}
             for name in names:
                 found.setdefault(name, set()).add(str(path))
     return found
@@ -267,7 +271,8 @@ def test_the_method_scan_finds_calls(tmp_path: Path) -> None:
     found = called_web_api_methods()
     assert {"chat.postMessage", "conversations.replies", "views.open", "views.publish", "auth.test"} <= set(found)
     (tmp_path / "new.py").write_text('await self._call("reactions.add", name="eyes")\n'
-                                     "await client.pins_add(channel=c)\n", encoding="utf-8")
+                                     "await web.pins_add(channel=c)\n"
+                                     "x = model.model_dump(exclude_none=True)\n", encoding="utf-8")
     assert set(called_web_api_methods((tmp_path,))) == {"reactions.add", "pins.add"}
 
 
