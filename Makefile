@@ -25,6 +25,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.throughput
 	$(VENV)/bin/python -m bench.store
+	$(VENV)/bin/python -m bench.freshness
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
