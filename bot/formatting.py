@@ -54,7 +54,15 @@ def provider_to_slack(text: str, *, fmt: TextFormat, users: Mapping[str, str] | 
 
 def emojize(text: str) -> str:
     """`:tada:` -> 🎉 outside code and `<...>` tokens; unknown (custom) shortcodes stay as they are."""
-    return _outside_code(text, lambda part: emoji.emojize(part, language="alias"))
+    return _outside_code(text, lambda part: _SKIN_TONE.sub(_skin_tone, emoji.emojize(part, language="alias")))
+
+
+# Slack writes a skin tone as a second shortcode, `:+1::skin-tone-3:`; Unicode as a modifier after the emoji.
+_SKIN_TONE = re.compile(r"(?<=[^\s:]):skin-tone-([2-6]):")
+
+
+def _skin_tone(match: re.Match[str]) -> str:
+    return chr(0x1F3FB + int(match.group(1)) - 2)  # EMOJI MODIFIER FITZPATRICK TYPE-1-2 .. TYPE-6
 
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")

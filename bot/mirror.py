@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+from bot.errors import BridgeError
 from bot.formatting import TextFormat
-from bot.models import Link, MappedMessage, MessageState
+from bot.models import Link, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage
 from bot.slack_gateway import CustomizeIgnored, CustomizeRefused, SlackGateway
 from bot.slack_messages import message_metadata
@@ -47,7 +48,7 @@ class SlackMirror:
             # An earlier attempt may have posted some parts before it could record them.
             posted = await self._slack.find_bridged_parts(channel=link.channel_id, thread_ts=link.thread_ts,
                                                           message_id=message_id)
-        view = self._view(link, provider, author=row.author, content=row.content, role=row.author_role,
+        view = await self._view(link, provider, author=row.author, content=row.content, role=row.author_role,
                           created=row.provider_created)
         await self._store.update_message(row.id, attempts=row.attempts + 1)
         unnamed: set[int] = set()  # parts Slack posted under the app's name, ignoring the author
@@ -79,7 +80,7 @@ class SlackMirror:
     async def edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
         """Show a message's new content: same posts updated, parts added or removed as its length changed."""
         assert row.slack_ts is not None and row.provider_message_id is not None
-        view = self._view(link, provider, author=message.author, content=message.content, role=message.role,
+        view = await self._view(link, provider, author=message.author, content=message.content, role=message.role,
                           created=message.created or row.provider_created)
         while True:
             posts = provider_posts(view, customized=await self._slack.can_customize())
@@ -105,7 +106,7 @@ class SlackMirror:
     async def delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         """The first post says the message was deleted; its other parts go."""
         if row.state == MessageState.POSTED and row.slack_ts:
-            view = self._view(link, provider, author=row.author, content="", role=row.author_role,
+            view = await self._view(link, provider, author=row.author, content="", role=row.author_role,
                               created=row.provider_created)
             await self._update(deleted_post(view), link, row.slack_ts)
         if row.provider_message_id is not None:
@@ -114,12 +115,23 @@ class SlackMirror:
 
     # ------------------------------------------------------------------------------------------ helpers
 
-    def _view(self, link: Link, provider: Provider, *, author: str | None, content: str, role: str | None,
-              created: str | None) -> MessageView:
+    async def _view(self, link: Link, provider: Provider, *, author: str | None, content: str, role: str | None,
+                    created: str | None) -> MessageView:
         return MessageView(author=author or "unknown", content=content, provider_name=provider.display_name,
                            request_id=link.request_id, role=role, created=created,
                            text_format=getattr(provider, "text_format", TextFormat.PLAIN),
-                           users=self._slack.known_users())
+                           users=await self._people(link))
+
+    async def _people(self, link: Link) -> dict[str, str]:
+        """Whom an analyst's `@name` can mention: the thread's Slack authors and its linker (after a restart
+        too), and anyone else this process has looked up."""
+        ids = {link.created_by} | {row.slack_user for row in
+                                   await self._store.messages_for_link(link.id, origin=Origin.SLACK) if row.slack_user}
+        try:
+            names = await self._slack.display_names(sorted(i for i in ids if i))
+        except BridgeError:
+            names = {}  # Slack unreachable: fewer names are recognised, the message still goes
+        return {**self._slack.known_users(), **names}
 
     async def _send(self, post: SlackPost, link: Link, message_id: str, part: int) -> str:
         assert link.thread_ts is not None

@@ -29,6 +29,7 @@ SLACK_TO_PLAIN = [
     ("<@U111> and <@U999|old-name>", "@Ada Lovelace and @old-name"),
     ("in <#C1|ops> <!here>", "in #ops @here"),
     (":tada: :+1: :white_check_mark: :partyparrot:", "🎉 👍 ✅ :partyparrot:"),  # custom emoji stay shortcodes
+    (":+1::skin-tone-3: :wave::skin-tone-6: :skin-tone-2:", "👍\U0001F3FC 👋\U0001F3FF :skin-tone-2:"),
     ("`:tada:` ```:tada:```", "`:tada:` ```:tada:```"),  # not in code
     ("at 10:30:45", "at 10:30:45"),
     ("&amp; &lt; &gt; &amp;lt;", "& < > &lt;"),

@@ -15,6 +15,7 @@ from bot.simulators.slack import BOT_SCOPES, FakeSlack
 from bot.slack_messages import deleted_text, message_metadata, provider_message_text
 from bot.slack_posts import SECTION_TEXT_LIMIT
 from tests import events
+from tests.conftest import restart
 from tests.harness import RunningBot
 from tests.helpers import CHANNEL, link_request
 
@@ -160,18 +161,21 @@ def part_of(post: dict[str, Any]) -> int | None:
     return post["metadata"]["event_payload"].get("part")
 
 
-def test_known_people_named_by_the_analyst_are_mentioned(bot: RunningBot, slack: FakeSlack,
-                                                         cf: FakeCloudforceOne) -> None:
-    request_id, thread = link_request(bot, slack, cf)
-    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", user="U111",
+def test_people_of_the_thread_named_by_the_analyst_are_mentioned_even_after_a_restart(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)  # linked by U111, "Alice"
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000100", user="U222",
                                 text="hello from Slack"), event_id="Ev1")
     bot.drain()
-    cf.add_message(request_id, author="ana@cloudflare.com", content="@Alice thanks, @Nobody and @channel too",
-                   created=CREATED)
-    bot.poll()
-    body = posts(slack)[-1]["blocks"][0]["text"]["text"]
-    assert body == "<@U111> thanks, @Nobody and @channel too"
-
+    bot = restart(bot)  # a new process knows no names until it looks them up
+    try:
+        cf.add_message(request_id, author="ana@cloudflare.com",
+                       content="@Alice @Bob Builder thanks; @Nobody, @channel", created=CREATED)
+        bot.poll()
+        body = posts(slack)[-1]["blocks"][0]["text"]["text"]
+        assert body == "<@U111> <@U222> thanks; @Nobody, @channel"
+    finally:
+        bot.stop()
 
 
 LONG = "\n".join(f"paragraph {n:03d} " + "word " * 30 for n in range(40))  # ~7,000 characters
