@@ -134,9 +134,11 @@ def run_adaptive(arrived: dict[int, list[float]], active: list[int], *, links: i
         tokens = refilled(tokens, elapsed=1.0, per_second=per_second, capacity=capacity)
         if now < paused_until:
             continue
+        if tick % REPACE_SECONDS == 0:  # as bot/poller.py does: silences halfway to the next working-out
+            ahead = now + REPACE_SECONDS / 2
+            speed = pace([silence(now=ahead, last_activity=activity[link], last_slack_reply=None)
+                          for link in range(links)], polls_per_second=per_second, bounds=BOUNDS)
         quiet = [silence(now=now, last_activity=activity[link], last_slack_reply=None) for link in range(links)]
-        if tick % REPACE_SECONDS == 0:
-            speed = pace(quiet, polls_per_second=per_second, bounds=BOUNDS)
         candidates = [Candidate(link, polled[link], interval(quiet[link], pace=speed, bounds=BOUNDS))
                       for link in range(links)]
         slots = int(max(0.0, tokens - reserve(capacity)))

@@ -82,7 +82,9 @@ class Poller:
         chosen: list[Link] = []
         for name, links in by_provider.items():
             if now - self._pace.get(name, (0.0, -math.inf))[1] >= schedule.REPACE_SECONDS:
-                quiet = [self._silence(link, now) for link in links]
+                # Silences as they will be halfway to the next working-out, so a young one does not set a
+                # pace for the next 10 s that only fitted its first second.
+                quiet = [self._silence(link, now + schedule.REPACE_SECONDS / 2) for link in links]
                 self._pace[name] = (schedule.pace(quiet, polls_per_second=self._budget.per_second(name),
                                                   bounds=self._bounds), now)
             candidates = {link.id: self._candidate(link, now) for link in links}

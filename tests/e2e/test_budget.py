@@ -13,6 +13,7 @@ import pytest
 from bot.simulators.cloudforce_one import FakeCloudforceOne
 from bot.simulators.slack import FakeSlack
 from tests import events
+from tests.databases import ADMIN_URL, postgres_database
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 
@@ -36,6 +37,12 @@ async def _start(bot: RunningBot) -> None:
     bot.service.start_background()
 
 
+def _busiest_window(times: list[float], seconds: float) -> int:
+    """The most calls in any `seconds`-long stretch."""
+    times = sorted(times)
+    return max((sum(1 for t in times[i:] if t < start + seconds) for i, start in enumerate(times)), default=0)
+
+
 def test_many_links_on_a_tight_budget_never_get_a_429(make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     limit = cf.set_rate_limit(requests=20, window=2, block=2)
     # Eight busy links polled every 0.1 s would be 80 calls a second; the budget allows 8.
@@ -51,8 +58,7 @@ def test_many_links_on_a_tight_budget_never_get_a_429(make_bot: Any, slack: Fake
     wait_for(lambda: limit.admitted >= 70, timeout=30, what="several windows of polling")
     assert limit.throttled == 0
     # The bucket's own bound, tighter than the fake's 20: one token of burst plus 2 s of refill.
-    times = sorted(limit.admitted_at)
-    assert max(sum(1 for t in times[i:] if t < start + 2) for i, start in enumerate(times)) <= 17
+    assert _busiest_window(limit.admitted_at, 2) <= 17
     figures = bot.service.budget.snapshot()["cloudforce-one"]
     assert figures["limit"] == 16 and figures["throttled"] == 0
 
@@ -91,3 +97,32 @@ def test_the_tick_polls_only_links_that_are_due(make_bot: Any, slack: FakeSlack,
     assert bot.run(bot.service.poller.poll_due()) == {}
     assert cf.calls == []
     assert list(bot.poll()) == [1]  # a forced sweep still polls every link
+
+
+@pytest.mark.skipif(not ADMIN_URL, reason="needs TEST_DATABASE_URL (CI sets it)")
+def test_two_replicas_spend_from_one_budget(slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    limit = cf.set_rate_limit(requests=20, window=2, block=2)
+    with postgres_database() as url:
+        settings = bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                cf_url=cf.base_url.removesuffix("/client/v4"), database_url=url,
+                                poll_interval_seconds=0.1, cloudflare_request_budget="16/2", replica_id="replica-1")
+        one = RunningBot(settings)
+        two = RunningBot(settings.model_copy(update={"replica_id": "replica-2"}))
+        try:
+            # Each replica links (and so holds and polls) half the requests.
+            links = [link_request(bot, slack, cf) for bot in (one, two, one, two, one, two)]
+            one.run(_start(one))
+            two.run(_start(two))
+            for n, (request_id, _) in enumerate(links):
+                cf.add_message(request_id, content=f"analyst {n}")
+            for n, (_, thread) in enumerate(links):
+                wait_for(lambda thread=thread: thread_texts(slack, thread), timeout=30, what=f"link {n}'s message")
+            wait_for(lambda: limit.admitted >= 70, timeout=30, what="several windows of polling")
+            assert limit.throttled == 0
+            # Both replicas together within one bucket's bound: one token of burst plus 2 s of refill.
+            assert _busiest_window(limit.admitted_at, 2) <= 17
+            owners = {link.lease_owner for link in one.run(one.service.store.active_links())}
+            assert owners == {"replica-1", "replica-2"}
+        finally:
+            two.stop()
+            one.stop()
