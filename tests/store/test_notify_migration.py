@@ -7,29 +7,19 @@ import asyncio
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from bot import migrations
 from bot.store import Store
-from tests.store.test_store import run_in_transaction, store_url
+from tests.store.test_store import database_before, store_url
 
 
 def test_migration_4_adds_the_columns_with_notifications_off(database_url: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     url = store_url(database_url)
 
-    async def open_close() -> None:
-        store = await Store.open(url)
-        await store.close()
-
-    # A database as migration 3 left it: migration 1 builds today's tables, so take the new columns away.
-    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < 4])
-    asyncio.run(open_close())
-
     def drop(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE links DROP COLUMN notify_linker"))
         conn.execute(text("ALTER TABLE links DROP COLUMN linked_ts"))
 
-    asyncio.run(run_in_transaction(url.replace("+aiosqlite", ""), drop))
-    monkeypatch.undo()
+    database_before(url, 4, drop, monkeypatch)
 
     async def scenario() -> None:
         store = await Store.open(url)

@@ -35,6 +35,20 @@ async def run_in_transaction(url: str, fn: Callable[[Connection], None]) -> None
     await aengine.dispose()
 
 
+def database_before(url: str, version: int, drop: Callable[[Connection], None],
+                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the database at `url` as migration `version - 1` left it: the migrations before `version`, then
+    `drop` takes away what migration 1 (which builds today's tables) made ahead of time."""
+    async def open_close() -> None:
+        store = await Store.open(url)
+        await store.close()
+
+    monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m[0] < version])
+    asyncio.run(open_close())
+    asyncio.run(run_in_transaction(url.replace("+aiosqlite", ""), drop))
+    monkeypatch.undo()
+
+
 def test_ci_runs_the_postgresql_store_tests() -> None:
     """CI must not silently skip PostgreSQL: .ci/run starts a server and names it."""
     if os.environ.get("CI"):
