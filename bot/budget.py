@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import StrEnum
@@ -76,8 +76,11 @@ class Budget:
         self._rows: dict[str, dict[str, Any]] = {}  # the last state seen of each bucket, for snapshot()
         self._lag: dict[str, float] = {}
 
-    async def start(self) -> None:
-        """Create or update each provider's bucket with the configured limit."""
+    async def start(self, providers: Iterable[str] | None = None) -> None:
+        """Create or update the bucket of each provider in use (all configured limits by default)."""
+        if providers is not None:
+            wanted = set(providers)
+            self._limits = {name: limit for name, limit in self._limits.items() if name in wanted}
         for provider, limit in self._limits.items():
             await self._store.ensure_budget(provider, limit=limit, now=self._clock())
             await self._load(provider)

@@ -110,9 +110,9 @@ class Service:
         except BridgeError as exc:
             await store.close()
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
-        budget = Budget(store=store, limits={name: limit for name, limit in settings.request_budgets().items()})
-        await budget.start()
+        budget = Budget(store=store, limits=settings.request_budgets())
         providers = build_providers(settings, budget=budget)
+        await budget.start(providers)
         locks = LinkLocks()
         leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
                         seconds=settings.lease_seconds)
