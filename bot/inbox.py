@@ -25,6 +25,8 @@ from bot.store import Store
 from bot.thread_scope import predates_link
 
 log = logging.getLogger(__name__)
+THREAD_LINK_CACHE_SECONDS = 30.0
+THREAD_LINK_CACHE_SIZE = 10_000
 
 
 class Inbox:
@@ -40,6 +42,7 @@ class Inbox:
         self._again = False
         self._drain_lock = asyncio.Lock()
         self._held: set[int] = set()
+        self._thread_links: dict[tuple[str, str], tuple[Link, float]] = {}
 
     def hold(self, link_ids: Iterable[int]) -> None:
         """Keep these links' events stored but unapplied (until their threads are caught up)."""
@@ -58,7 +61,7 @@ class Inbox:
     async def accept(self, event: ThreadEvent, *, event_id: str | None, link: Link | None = None) -> bool:
         """Store a thread event if it belongs to a linked thread; True if it was new."""
         if link is None and event.thread_ts:
-            link = await self._store.link_for_thread(event.channel, event.thread_ts)
+            link = await self._link_for_thread(event.channel, event.thread_ts)
         if link is None and event.kind != EventKind.REPLY:
             link = await self._store.link_of_slack_message(event.channel, event.ts)
         if link is None:
@@ -68,6 +71,23 @@ class Inbox:
         return await self._store.enqueue_event(
             dedup_key=event.dedup_key, event_id=event_id, link_id=link.id, kind=event.kind,
             slack_ts=event.ts, user_id=event.user, text=event.text, edited_ts=event.edited_ts)
+
+    async def _link_for_thread(self, channel: str, thread_ts: str) -> Link | None:
+        """The thread's active link, remembered for a while: every reply in a thread asks on Slack's ack path.
+
+        A remembered link may have been unlinked since; `_drain_link` then hands the event to the thread's
+        current link, if it has one, so a stale answer here never loses an event.
+        """
+        key = (channel, thread_ts)
+        known = self._thread_links.get(key)
+        if known is not None and known[1] > time.monotonic():
+            return known[0]
+        link = await self._store.link_for_thread(channel, thread_ts)
+        if link is not None:
+            if len(self._thread_links) >= THREAD_LINK_CACHE_SIZE:
+                self._thread_links.clear()
+            self._thread_links[key] = (link, time.monotonic() + THREAD_LINK_CACHE_SECONDS)
+        return link
 
     def kick(self) -> None:
         """Apply pending events soon, in the background (after Slack got its ack)."""
@@ -101,14 +121,21 @@ class Inbox:
             return sum(counts)
 
     async def _drain_link(self, link_id: int, events: list[SlackEvent]) -> int:
-        if link_id in self._held or not await self._leases.hold(link_id):
-            return 0  # waiting for its catch-up, or another replica applies this link's events
+        if link_id in self._held:
+            return 0  # waiting for its catch-up
+        if not await self._leases.hold(link_id):
+            # Another replica applies this link's events; or the link is unlinked, and no one holds it.
+            link = await self._store.link(link_id)
+            if link is None or link.state != LinkState.ACTIVE:
+                for event in events:
+                    await self._gone(event, link)
+            return 0
         done = 0
         async with self._locks(link_id):
             link = await self._store.link(link_id)
             for event in events:
                 if link is None or link.state != LinkState.ACTIVE:
-                    await self._store.finish_event(event.seq, state=EventState.DONE, error="link is gone")
+                    await self._gone(event, link)
                     continue
                 if event.next_attempt_at > time.time():
                     break  # the head is waiting out a backoff; the rest keep their order behind it
@@ -121,6 +148,22 @@ class Inbox:
                     break
                 done += 1
         return done
+
+    async def _gone(self, event: SlackEvent, link: Link | None) -> None:
+        """An event of a link that was unlinked: its thread's new link takes it, else it is dropped."""
+        # The threads this link was remembered for (a thread linked again has left the old link's row).
+        threads = {key for key, (known, _) in self._thread_links.items() if known.id == event.link_id}
+        if link is not None and link.thread_ts:
+            threads.add((link.channel_id, link.thread_ts))
+        current = None
+        for channel, thread_ts in threads:
+            self._thread_links.pop((channel, thread_ts), None)
+            current = current or await self._store.link_for_thread(channel, thread_ts)
+        if current is not None and current.id != event.link_id:
+            await self._store.move_event(event.seq, current.id)
+            self._again = True
+            return
+        await self._store.finish_event(event.seq, state=EventState.DONE, error="link is gone")
 
     async def _apply(self, event: SlackEvent, link: Link) -> bool:
         try:

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, or_, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -53,6 +53,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 T = TypeVar("T")
+
+# The statements of Slack's ack path, built once: building a statement costs more than running it on SQLite.
+_LINK_FOR_THREAD = select(L).where(L.c.channel_id == bindparam("channel_id"), L.c.thread_ts == bindparam("thread_ts"),
+                                   L.c.state == LinkState.ACTIVE)
+_ENQUEUE_EVENT = E.insert()
 
 
 class _Conn(Protocol):
@@ -138,9 +143,9 @@ class Store(BudgetRows, CreationRows):
         async with self._write_lock, self._connect(write=True) as conn:
             yield conn
 
-    async def _fetch(self, stmt: Any) -> list[Any]:
+    async def _fetch(self, stmt: Any, parameters: dict[str, Any] | None = None) -> list[Any]:
         async with self._connect() as conn:
-            return list((await conn.execute(stmt)).mappings())
+            return list((await conn.execute(stmt, parameters)).mappings())
 
     # links -------------------------------------------------------------------------------------------
 
@@ -186,8 +191,7 @@ class Store(BudgetRows, CreationRows):
 
     async def link_for_thread(self, channel_id: str, thread_ts: str) -> Link | None:
         """The active link of a Slack thread, if any."""
-        rows = await self._fetch(select(L).where(
-            L.c.channel_id == channel_id, L.c.thread_ts == thread_ts, L.c.state == LinkState.ACTIVE))
+        rows = await self._fetch(_LINK_FOR_THREAD, {"channel_id": channel_id, "thread_ts": thread_ts})
         return Link(**rows[0]) if rows else None
 
     async def find_link(self, *, channel_id: str, provider: str, request_id: str) -> Link | None:
@@ -357,13 +361,18 @@ class Store(BudgetRows, CreationRows):
         """Store a Slack event durably; False if the same event was stored before (a retry or repeat)."""
         try:
             async with self._write() as conn:
-                await conn.execute(E.insert().values(
-                    dedup_key=dedup_key, event_id=event_id, link_id=link_id, kind=kind, slack_ts=slack_ts,
-                    edited_ts=edited_ts, user_id=user_id, text=text, state=EventState.PENDING, attempts=0,
-                    next_attempt_at=0.0, received_at=time.time()))
+                await conn.execute(_ENQUEUE_EVENT, {
+                    "dedup_key": dedup_key, "event_id": event_id, "link_id": link_id, "kind": kind,
+                    "slack_ts": slack_ts, "edited_ts": edited_ts, "user_id": user_id, "text": text,
+                    "state": EventState.PENDING, "attempts": 0, "next_attempt_at": 0.0, "received_at": time.time()})
         except IntegrityError:
             return False
         return True
+
+    async def move_event(self, seq: int, link_id: int) -> None:
+        """Hand a stored event to another link (its thread was linked again after it was stored)."""
+        async with self._write() as conn:
+            await conn.execute(update(E).where(E.c.seq == seq).values(link_id=link_id))
 
     async def pending_events(self) -> dict[int, list[SlackEvent]]:
         """Pending inbox events grouped by link, each group in the order its messages were written.

@@ -132,3 +132,41 @@ def test_a_reply_that_never_gets_through_is_reported_after_the_last_attempt(
         assert bot.pending_events() == 0
     finally:
         bot.stop()
+
+
+def test_a_reply_right_after_the_thread_is_linked_again_reaches_the_new_request(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    """The ack path remembers a thread's link for a while; a reply it files under the old link still
+    reaches the request the thread is linked to now."""
+    first_request, thread = link_request(bot, slack, cf)
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001100", text="to the first"),
+                   event_id="Ev1")
+    wait_for(lambda: created_contents(cf, first_request), what="the first create")
+    store = bot.service.store
+    old = bot.run(store.link_for_thread(CHANNEL, thread))
+    assert old is not None
+    second_request = cf.add_request(summary="the second request")
+    bot.run(store.unlink(old.id))  # as /request unlink does, then the same thread linked to another request
+    new = bot.run(store.create_link(provider="cloudforce-one", request_id=second_request, channel_id=CHANNEL,
+                                    created_by="U111", title=None, request_status=None))
+    bot.run(store.activate_link(new.id, thread, linked_ts="1800000000.001150"))  # as "Link thread" does
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001200", text="to the second"),
+                   event_id="Ev2")
+    wait_for(lambda: created_contents(cf, second_request), what="the create on the second request")
+    assert created_contents(cf, second_request) == ["Alice (via Slack): to the second"]
+    assert created_contents(cf, first_request) == ["Alice (via Slack): to the first"]
+
+
+def test_a_reply_right_after_unlink_is_dropped_not_left_pending(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    request_id, thread = link_request(bot, slack, cf)
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001300", text="before"),
+                   event_id="Ev1")
+    wait_for(lambda: created_contents(cf, request_id), what="the first create")
+    bot.command(f"unlink {request_id}", response_url=slack.response_url("unlink"))
+    wait_for(lambda: slack.responses[-1][0] == "unlink", what="the unlink answer")
+    bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001400", text="after"),
+                   event_id="Ev2")
+    wait_for(lambda: bot.pending_events() == 0, what="the inbox to settle")
+    bot.drain()
+    assert created_contents(cf, request_id) == ["Alice (via Slack): before"]
