@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from sqlalchemy import Float, case, literal, select, update
+from sqlalchemy import Float, bindparam, case, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,12 +21,31 @@ from bot.bucket import Limit
 B = schema.provider_budgets
 
 
-def _refilled(now: float) -> ColumnElement[Any]:
+def _refilled(now: float | ColumnElement[Any]) -> ColumnElement[Any]:
     """The row's tokens refilled up to `now`, in SQL (bot.bucket.refilled, for the database)."""
-    at = literal(now, Float)
+    at = now if isinstance(now, ColumnElement) else literal(now, Float)
     elapsed = case((B.c.updated_at < at, at - B.c.updated_at), else_=literal(0.0, Float))
     grown = B.c.tokens + elapsed * B.c.per_second
     return case((grown > B.c.capacity, B.c.capacity), else_=grown)
+
+
+def _take_statement() -> Any:
+    # Every provider call runs this: built once, with its values bound per call (building it cost more
+    # than running it on SQLite).
+    at = bindparam("b_now", type_=Float)
+    cost = bindparam("b_cost", type_=Float)
+    refilled = _refilled(at)
+    new_window = (at - B.c.window_started) >= B.c.window_seconds
+    return (update(B)
+            .where(B.c.provider == bindparam("b_provider"), B.c.paused_until <= at,
+                   refilled >= cost + bindparam("b_floor", type_=Float))
+            .values(tokens=refilled - cost, updated_at=case((B.c.updated_at < at, at), else_=B.c.updated_at),
+                    window_used=case((new_window, cost), else_=B.c.window_used + cost),
+                    window_started=case((new_window, at), else_=B.c.window_started))
+            .returning(*B.c))
+
+
+_TAKE = _take_statement()
 
 
 def _later(column: Any, now: float) -> ColumnElement[Any]:
@@ -63,17 +82,9 @@ class BudgetRows:
 
         Returns the row after the take, or None when nothing was taken.
         """
-        refilled = _refilled(now)
-        at = literal(now, Float)
-        new_window = (at - B.c.window_started) >= B.c.window_seconds
         async with self._write() as conn:
-            result = await conn.execute(
-                update(B)
-                .where(B.c.provider == provider, B.c.paused_until <= at, refilled >= cost + floor)
-                .values(tokens=refilled - cost, updated_at=_later(B.c.updated_at, now),
-                        window_used=case((new_window, literal(cost, Float)), else_=B.c.window_used + cost),
-                        window_started=case((new_window, at), else_=B.c.window_started))
-                .returning(*B.c))
+            result = await conn.execute(_TAKE, {"b_provider": provider, "b_now": now, "b_cost": cost,
+                                                "b_floor": floor})
             row = result.mappings().first()
         return dict(row) if row is not None else None
 
