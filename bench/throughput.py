@@ -79,7 +79,7 @@ def _thread_group(thread: threading.Thread) -> str:
     if thread.name == "bot-loop":
         return "bot event loop"
     if "_connection_worker_thread" in thread.name:
-        return "bot SQLite threads (aiosqlite)"
+        return "bot database threads (async drivers)"
     if thread.name == "fake-server":
         return "fake Slack + Cloudforce One"
     if thread is threading.main_thread():
@@ -427,7 +427,7 @@ def report(*, args: argparse.Namespace, threads: int, n_events: int, latency: fl
         row("other processes on this machine", f"{burst.others_cpu_s:.2f}  ({share * 100:.0f}% of wall"
             f"{': these figures are disturbed' if share > 0.2 else ''})")
     bot_cpu = bot_cpu_s(burst)
-    row("bot CPU per event (loop + SQLite threads, ms)",
+    row("bot CPU per event (loop + database threads, ms)",
         f"{bot_cpu / n_events * 1000:.1f}  (one GIL: at most ~{n_events / bot_cpu:.0f} events/s end to end)")
     if burst.sql:
         row("bot SQL per event (BEGIN = a transaction)",
@@ -465,7 +465,7 @@ def report(*, args: argparse.Namespace, threads: int, n_events: int, latency: fl
 
 
 def bot_cpu_s(burst: BurstResult) -> float:
-    return burst.cpu_s.get("bot event loop", 0.0) + burst.cpu_s.get("bot SQLite threads (aiosqlite)", 0.0)
+    return burst.cpu_s.get("bot event loop", 0.0) + burst.cpu_s.get("bot database threads (async drivers)", 0.0)
 
 
 def explain(*, ack_ok: bool, speed_ok: bool, threads: int, burst: BurstResult, floor_s: float, speedup: float,
@@ -494,7 +494,7 @@ def explain(*, ack_ok: bool, speed_ok: bool, threads: int, burst: BurstResult, f
         if burst.all_created_s > 1.5 * floor_s:
             lines.append(f"so the bridge took {burst.all_created_s:.1f} s against the {floor_s:.1f} s per-thread "
                          f"floor: the bot is CPU-bound on per-event work (store reads and writes around each create "
-                         f"through SQLAlchemy/aiosqlite), not waiting on the provider")
+                         f"through SQLAlchemy), not waiting on the provider")
     if not speed_ok and not burst.all_created_s:
         lines.append("not every reply reached the provider before the deadline")
     if burst.out_of_order:

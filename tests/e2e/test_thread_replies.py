@@ -170,3 +170,15 @@ def test_a_reply_right_after_unlink_is_dropped_not_left_pending(
     wait_for(lambda: bot.pending_events() == 0, what="the inbox to settle")
     bot.drain()
     assert created_contents(cf, request_id) == ["Alice (via Slack): before"]
+
+
+def test_a_file_shared_in_the_thread_reaches_the_request_as_a_named_link_with_its_message(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    from tests.test_slack_events import fixture  # Slack's own file_share payload (tests/data)
+
+    request_id, thread = link_request(bot, slack, cf)
+    event = fixture("message_file_share", channel=CHANNEL, thread_ts=thread, user="U111")
+    assert bot.post_event(event, event_id="EvFile").status_code == 200
+    wait_for(lambda: created_contents(cf, request_id), what="the create")
+    assert created_contents(cf, request_id) == [
+        "Alice (via Slack): Hi there!\n[file] file.png (https://xxx.slack.com/files/U111/F111/file.png)"]
