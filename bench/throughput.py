@@ -4,16 +4,17 @@ Run from the project root:
 
     .venv/bin/python -m bench.throughput [--events 1000] [--provider-latency 0.1] [--threads 20] [--senders 32]
 
-Everything runs in this process on loopback: the fake Slack and the fake Cloudforce One (bot/simulators,
-each on its own ServerThread), and the bot as `request-bridge serve` builds it (tests/harness.py
-RunningBot) on a temporary SQLite file, with ORDER_WINDOW_SECONDS=0.
+On loopback: the fake Slack and the fake Cloudforce One (bot/simulators, each on its own ServerThread)
+and the bot as `request-bridge serve` builds it (bot/embedded.py RunningBot) on a temporary SQLite file,
+with ORDER_WINDOW_SECONDS=0, run in this process; the senders, standing in for Slack, in a process of
+their own.
 
 1. Link `--threads` requests (one Slack thread each) with `/request link`.
 2. Make the fake provider answer every create after `--provider-latency` seconds (its "slow" fault;
    the create is still applied).
 3. Send `--events` signed thread-reply events (round-robin over the threads) to /slack/events from
-   `--senders` concurrent threads; record each request's ack latency (until its HTTP 200), and poll
-   the fake's message counts until every reply exists on the provider.
+   `--senders` concurrent threads of the sender process; record each request's ack latency (until its
+   HTTP 200), and poll the fake's message counts until every reply exists on the provider.
 4. Baseline, same run, same fake, same latency: a naive bot that awaits the provider's create for each
    event before acknowledging the next one, i.e. the same number of creates one after another.
 
@@ -28,6 +29,7 @@ import faulthandler
 import itertools
 import json
 import logging
+import multiprocessing
 import os
 import re
 import resource
@@ -192,6 +194,49 @@ def created_numbers(cf: FakeCloudforceOne, request_id: str) -> list[int]:
     return numbers
 
 
+def send_all(url: str, bodies: list[bytes], senders: int, ready: Any, go: Any, acked: Any, out: Any) -> None:
+    """The sender process: `senders` threads, each with its own keep-alive connection, post every body.
+
+    Puts (ack latencies in ms, failures, this process's CPU seconds) on `out`.
+    """
+    ack_ms: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    next_index = itertools.count()
+    warm = threading.Barrier(senders + 1)
+
+    def sender() -> None:
+        with httpx.Client(base_url=url, timeout=10) as client:
+            client.get("/healthz")  # warm the connection up so the burst measures requests, not connects
+            warm.wait()
+            go.wait()
+            while (i := next(next_index)) < len(bodies):
+                body = bodies[i]
+                headers = {"Content-Type": "application/json", **sign(body)}
+                start = time.perf_counter()
+                try:
+                    response = client.post("/slack/events", content=body, headers=headers)
+                    error = None if response.status_code == 200 else f"HTTP {response.status_code}"
+                except httpx.HTTPError as exc:
+                    error = type(exc).__name__
+                elapsed = time.perf_counter() - start
+                with lock:
+                    ack_ms.append(elapsed * 1000)
+                    if error:
+                        failures.append(f"event {i}: {error}")
+
+    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="sender") as pool:
+        futures = [pool.submit(sender) for _ in range(senders)]
+        warm.wait()
+        cpu_start = time.process_time()
+        ready.set()
+        for future in futures:
+            future.result()
+        cpu = time.process_time() - cpu_start
+    acked.set()
+    out.put((ack_ms, failures, cpu))
+
+
 def run_burst(bot: RunningBot, cf: FakeCloudforceOne, links: list[tuple[str, str]], *, n_events: int,
               senders: int, timeout: float) -> BurstResult:
     """Send the burst from a thread pool; wait until every reply is created on the provider."""
@@ -207,67 +252,42 @@ def run_burst(bot: RunningBot, cf: FakeCloudforceOne, links: list[tuple[str, str
 
     result = BurstResult()
     sql = SqlCounter(bot)
-    lock = threading.Lock()
-    next_index = itertools.count()
-    ready = threading.Barrier(senders + 1)
-    sender_cpu = [0.0]
-
-    def sender() -> None:
-        client = httpx.Client(base_url=bot.url, timeout=10)  # one per sender: its own keep-alive connection
-        cpu_start = time.thread_time()
-        try:
-            client.get("/healthz")  # warm the connection up so the burst measures requests, not connects
-            ready.wait()
-            while True:
-                i = next(next_index)
-                if i >= n_events:
-                    return
-                body = bodies[i]
-                headers = {"Content-Type": "application/json", **sign(body)}
-                start = time.perf_counter()
-                try:
-                    response = client.post("/slack/events", content=body, headers=headers)
-                    error = None if response.status_code == 200 else f"HTTP {response.status_code}"
-                except httpx.HTTPError as exc:
-                    error = type(exc).__name__
-                elapsed = time.perf_counter() - start
-                with lock:
-                    result.ack_ms.append(elapsed * 1000)
-                    if error:
-                        result.failures.append(f"event {i}: {error}")
-        finally:
-            client.close()
-            with lock:
-                sender_cpu[0] += time.thread_time() - cpu_start
-
-    with ThreadPoolExecutor(max_workers=senders, thread_name_prefix="sender") as pool:
-        futures = [pool.submit(sender) for _ in range(senders)]
-        cpu_before = thread_cpu()
-        machine_before, own_before = machine_busy_s(), own_cpu_s()
-        sql.start()
-        ready.wait()
-        t0 = time.perf_counter()
-        deadline = t0 + timeout
-        acked_at: float | None = None
-        while True:
-            counts = {rid: len(cf.messages(rid)) - before[rid] for rid in request_ids}
-            total = sum(counts.values())
-            now = time.perf_counter()
-            if total and result.first_create_s is None:
-                result.first_create_s = now - t0
-            if acked_at is None and all(f.done() for f in futures):
-                acked_at = now
-                result.last_ack_s = now - t0
-            if total >= n_events:
-                result.all_created_s = now - t0
-                break
-            if now > deadline:
-                break
-            time.sleep(POLL_INTERVAL)
-        for future in futures:
-            future.result()
-        if acked_at is None:
-            result.last_ack_s = time.perf_counter() - t0
+    # Slack is not in the bot's process: the senders run in a process of their own, so their CPU and
+    # their threads' turns at the GIL are not charged to the bot's acks.
+    ctx = multiprocessing.get_context("spawn")
+    ready, go, acked = ctx.Event(), ctx.Event(), ctx.Event()
+    out: Any = ctx.Queue()
+    sending = ctx.Process(target=send_all, args=(bot.url, bodies, senders, ready, go, acked, out),
+                          name="senders", daemon=True)
+    sending.start()
+    if not ready.wait(60):
+        raise RuntimeError("the sender process did not start")
+    cpu_before = thread_cpu()
+    machine_before, own_before = machine_busy_s(), own_cpu_s()
+    sql.start()
+    go.set()
+    t0 = time.perf_counter()
+    deadline = t0 + timeout
+    acked_at: float | None = None
+    while True:
+        counts = {rid: len(cf.messages(rid)) - before[rid] for rid in request_ids}
+        total = sum(counts.values())
+        now = time.perf_counter()
+        if total and result.first_create_s is None:
+            result.first_create_s = now - t0
+        if acked_at is None and acked.is_set():
+            acked_at = now
+            result.last_ack_s = now - t0
+        if total >= n_events:
+            result.all_created_s = now - t0
+            break
+        if now > deadline:
+            break
+        time.sleep(POLL_INTERVAL)
+    result.ack_ms, result.failures, sender_cpu = out.get(timeout=max(30.0, deadline - time.perf_counter()))
+    sending.join(10)
+    if acked_at is None:
+        result.last_ack_s = time.perf_counter() - t0
     result.send_s = result.last_ack_s
     # The N-th create is on the provider; its bookkeeping (confirm the row, finish the event) follows.
     pending_deadline = time.perf_counter() + 10
@@ -277,10 +297,10 @@ def run_burst(bot: RunningBot, cf: FakeCloudforceOne, links: list[tuple[str, str
     cpu_after = thread_cpu()
     machine_after, own_after = machine_busy_s(), own_cpu_s()
     if machine_before is not None and machine_after is not None:
-        result.others_cpu_s = max(0.0, (machine_after - machine_before) - (own_after - own_before))
+        result.others_cpu_s = max(0.0, (machine_after - machine_before) - (own_after - own_before) - sender_cpu)
     result.sql = sql.stop()
     result.cpu_wall_s = time.perf_counter() - t0
-    result.cpu_s["senders (HTTP clients)"] = sender_cpu[0]
+    result.cpu_s["senders (HTTP clients, own process)"] = sender_cpu
     for native_id, (group, seconds) in cpu_after.items():
         start = cpu_before.get(native_id, (group, 0.0))[1]
         result.cpu_s[group] = result.cpu_s.get(group, 0.0) + seconds - start
@@ -438,7 +458,7 @@ def report(*, args: argparse.Namespace, threads: int, n_events: int, latency: fl
     row("sequential creates (s)", f"{baseline_s:.2f}{extrapolated}")
     row("baseline create failures", str(baseline_failures))
     row("speed-up (baseline / bridge)", f"{speedup:.1f}x  (at most ~{threads}x: {threads} threads)")
-    print("memory (whole process: bot, both fakes, senders)")
+    print("memory (this process: bot and both fakes)")
     row("RSS after setup (MB)", f"{rss_before:.1f}")
     row("peak RSS through the burst / whole run (MB)", f"{peak_after_burst:.1f} / {peak:.1f}")
     row("tracemalloc peak through the burst (MB)",
