@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import threading
+from typing import Any
+
 from aiohttp import web
 
 
@@ -29,3 +33,20 @@ class LoopbackFake:
     def base_url(self) -> str:
         """The base URL clients are configured with."""
         return self._bound() + self.BASE_PATH
+
+
+class CallLog:
+    """Mixed into a provider fake: the HTTP calls it received, for tests to look at."""
+
+    _lock: threading.Lock
+    _calls: list[dict[str, Any]]
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """Every HTTP call received: method, path, query, json, body, headers, injected (fault kind or None)."""
+        with self._lock:
+            return copy.deepcopy(self._calls)
+
+    def clear_calls(self) -> None:
+        with self._lock:
+            self._calls.clear()

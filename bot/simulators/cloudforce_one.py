@@ -12,11 +12,8 @@ so all state sits behind one lock.
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import re
-import socket
-import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
@@ -25,8 +22,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.simulators.base import LoopbackFake
-from bot.simulators.faults import Fault, FaultInjection
+from bot.simulators.base import CallLog, LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection, reset_connection
 from bot.simulators.rate_limit import WindowLimit
 
 API_PREFIX = "/client/v4"
@@ -127,7 +124,7 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CALL = web.RequestKey("call", dict)  # the recorded call, so handlers can mark it injected
 
 
-class FakeCloudforceOne(LoopbackFake, FaultInjection):
+class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
     """Cloudforce One requests and messages, served under ``/client/v4``."""
 
     BASE_PATH = API_PREFIX
@@ -544,18 +541,9 @@ class FakeCloudforceOne(LoopbackFake, FaultInjection):
             if status == "completed":
                 found["completed"] = found["updated"]
 
-    @property
-    def calls(self) -> list[dict[str, Any]]:
-        """Every HTTP call received: method, path, json, body, headers, injected (fault kind or None)."""
-        with self._lock:
-            return copy.deepcopy(self._calls)
-
     def calls_matching(self, method: str, suffix: str) -> list[dict[str, Any]]:
         return [c for c in self.calls if c["method"] == method.upper() and c["path"].endswith(suffix)]
 
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
 
 # --------------------------------------------------------------------- helpers
 
@@ -581,14 +569,7 @@ def _fault_response(request: web.Request, fault: Fault) -> web.Response:
             text='{"errors": [], "messages": [], "success": true, "result": {"id": 1',
             content_type="application/json",
         )
-    # "reset": RST the connection (SO_LINGER 0) so the client sees a connection error, no response.
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    raise web.HTTPInternalServerError()  # never written: the transport is gone
+    reset_connection(request)  # "reset"
 
 
 def _json_object(text: str) -> dict[str, Any]:

@@ -5,9 +5,13 @@ its own API would give."""
 from __future__ import annotations
 
 import random
+import socket
+import struct
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
+
+from aiohttp import web
 
 
 @dataclass
@@ -82,3 +86,14 @@ class FaultInjection:
                 self._fault_count += 1
                 call["injected"] = found.kind
             return found
+
+
+def reset_connection(request: web.Request) -> NoReturn:
+    """The "reset" fault: RST the connection (SO_LINGER 0), so the client sees a connection error and no answer."""
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    raise web.HTTPInternalServerError()  # never written: the transport is gone

@@ -25,8 +25,6 @@ import hashlib
 import hmac
 import json
 import re
-import socket
-import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
@@ -39,8 +37,8 @@ from aiohttp import web
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from bot.simulators.base import LoopbackFake
-from bot.simulators.faults import Fault, FaultInjection
+from bot.simulators.base import CallLog, LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection, reset_connection
 
 API = "/v2/servicerequest/cases"
 OPS = ("get_request", "list_messages", "create_message", "list_cases")
@@ -86,7 +84,7 @@ def _as_time(value: datetime | str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-class FakeHuawei(LoopbackFake, FaultInjection):
+class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
     """OSM v2 under ``/v2/servicerequest``; `.base_url` is the endpoint (HUAWEI_ENDPOINT)."""
 
     OPS = OPS
@@ -328,15 +326,6 @@ class FakeHuawei(LoopbackFake, FaultInjection):
         with self._lock:
             self._cases[case_id]["status"] = status
 
-    @property
-    def calls(self) -> list[dict[str, Any]]:
-        """Every call received: method, path, query, json, body, headers, injected (fault kind or None)."""
-        with self._lock:
-            return copy.deepcopy(self._calls)
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
 
 def _int_param(request: web.Request, name: str, *, default: int, high: int) -> int:
     raw = request.query.get(name)
@@ -359,11 +348,4 @@ def _fault_response(request: web.Request, fault: Fault) -> web.Response:
     if fault.kind == "garbage":
         return web.Response(status=200, text='{"count": 3, "message_list": [{"content": "x"',
                             content_type="application/json")
-    # "reset": RST the connection (SO_LINGER 0): the client sees a connection error and no response.
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    raise web.HTTPInternalServerError()
+    reset_connection(request)  # "reset"

@@ -17,8 +17,6 @@ import asyncio
 import base64
 import copy
 import json
-import socket
-import struct
 import threading
 import uuid
 from collections.abc import Awaitable, Callable
@@ -27,8 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.simulators.base import LoopbackFake
-from bot.simulators.faults import Fault, FaultInjection
+from bot.simulators.base import CallLog, LoopbackFake
+from bot.simulators.faults import Fault, FaultInjection, reset_connection
 
 TENANT_ID = "6c1f4a52-0d3e-4b7a-9f21-5e8d2c4b7a90"
 SERVICE_IDENTITY = "svc-request-bridge"
@@ -75,7 +73,7 @@ def _uuid(value: str | None) -> str | None:
 Handler = Callable[[dict[str, Any]], tuple[int, Any]]
 
 
-class FakeJITSudo(LoopbackFake, FaultInjection):
+class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
     """One tenant's access requests and their messages."""
 
     OPS = OPS
@@ -318,15 +316,6 @@ class FakeJITSudo(LoopbackFake, FaultInjection):
         with self._lock:
             self._refusals.append(list(notices))
 
-    @property
-    def calls(self) -> list[dict[str, Any]]:
-        """Every HTTP call received: method, path, query, json, body, headers, injected (fault kind or None)."""
-        with self._lock:
-            return copy.deepcopy(self._calls)
-
-    def clear_calls(self) -> None:
-        with self._lock:
-            self._calls.clear()
 
 # --------------------------------------------------------------------- helpers
 
@@ -340,14 +329,7 @@ def _fault_response(request: web.Request, fault: Fault) -> web.Response:
         return web.Response(status=503, text="Service Unavailable", content_type="text/plain")
     if fault.kind == "garbage":
         return web.Response(status=200, text='{"data": [{"id": "', content_type="application/json")
-    # "reset": RST the connection (SO_LINGER 0) so the client sees a connection error, no response.
-    transport = request.transport
-    if transport is not None:
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()
-    raise web.HTTPInternalServerError()  # never written: the transport is gone
+    reset_connection(request)  # "reset"
 
 
 async def _healthz(_: web.Request) -> web.Response:
