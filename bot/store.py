@@ -40,7 +40,7 @@ E = schema.slack_events
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # pysqlite opens transactions only before DML, so DDL (a migration) would run outside one and a crash
-    # could leave half a schema. Take over: no implicit transactions, an explicit BEGIN on every begin().
+    # could leave half a schema. Take over: no implicit transactions; writes begin explicitly (_sqlite_begin).
     # https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl
     dbapi_conn.isolation_level = None
     cursor = dbapi_conn.cursor()
@@ -86,6 +86,16 @@ def _sync_url(url: str) -> str:
     return "sqlite+pysqlite:" + url.split(":", 1)[1]
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    # A write (or a migration) takes the write lock at its start, so it never has to upgrade a read lock.
+    # A read is one statement, atomic on its own: it runs without BEGIN and ROLLBACK around it.
+    if conn.get_execution_options().get(_WRITE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_WRITE = "request_bridge_write"
+
+
 class Store(BudgetRows, CreationRows):
     """All reads and writes of the bridge's durable state."""
 
@@ -95,6 +105,8 @@ class Store(BudgetRows, CreationRows):
         # PostgreSQL takes concurrent writers itself.
         self._write_lock: asyncio.Lock | contextlib.nullcontext[None] = (
             asyncio.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
+        if isinstance(engine, Engine):
+            self._sqlite_writer = engine.execution_options(**{_WRITE: True})
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -103,8 +115,8 @@ class Store(BudgetRows, CreationRows):
             # One process owns a SQLite store; the loop thread may differ between opening and use (tests).
             sqlite = create_engine(_sync_url(url), connect_args={"check_same_thread": False})
             event.listen(sqlite, "connect", _sqlite_pragmas)
-            event.listen(sqlite, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
-            with sqlite.begin() as conn:
+            event.listen(sqlite, "begin", _sqlite_begin)
+            with sqlite.execution_options(**{_WRITE: True}).begin() as conn:
                 migrate(conn)
             return cls(sqlite)
         engine = create_async_engine(url)
@@ -135,7 +147,7 @@ class Store(BudgetRows, CreationRows):
             async with (self._engine.begin() if write else self._engine.connect()) as aconn:
                 yield aconn
         else:
-            with self._engine.begin() if write else self._engine.connect() as conn:
+            with self._sqlite_writer.begin() if write else self._engine.connect() as conn:
                 yield _Inline(conn)
 
     @asynccontextmanager
