@@ -15,6 +15,8 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot/ ./bot/
 COPY handlers/ ./handlers/
+COPY request_bridge/ ./request_bridge/
+COPY sandbox/ ./sandbox/
 # A regular (not editable) install puts the code in site-packages, so the sources can go.
 RUN pip install --no-cache-dir . \
     && rm -rf /src

@@ -19,8 +19,8 @@ test: $(STAMP) lint
 	$(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check bot handlers tests
-	$(VENV)/bin/mypy bot handlers
+	$(VENV)/bin/ruff check bot handlers request_bridge sandbox tests bench
+	$(VENV)/bin/mypy bot handlers request_bridge sandbox
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m bench.throughput

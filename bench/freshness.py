@@ -1,4 +1,4 @@
-"""Freshness under a request budget: adaptive polling (bot/schedule.py + bot/bucket.py) against a fixed
+"""Freshness under a request budget: adaptive polling (bot/bridge/schedule.py + bot/budget/bucket.py) against a fixed
 round-robin poller, on the same seeded arrivals, with a virtual clock.
 
 1,000 linked requests on a simulated Cloudforce One that enforces Cloudflare's documented limit (1,200
@@ -8,10 +8,10 @@ each as a Poisson process. Both pollers see the same arrivals:
 
 - baseline: what a user would write, each link in turn at the full 4 calls/s (every link every 250 s);
 - adaptive: the bridge's own decision code, not a copy: each 1 s tick it refills the bucket
-  (bot.bucket, with the default CLOUDFLARE_REQUEST_BUDGET 1080/300 and its poll reserve), asks
-  bot.schedule for the due links and polls them, most overdue first, as the budget allows; every
+  (bot.budget.bucket, with the default CLOUDFLARE_REQUEST_BUDGET 1080/300 and its poll reserve), asks
+  bot.bridge.schedule for the due links and polls them, most overdue first, as the budget allows; every
   RECONCILE_EVERY_POLLS-th poll of a link costs a second call (the full read and the status), as in
-  bot/poller.py; each answer's `Ratelimit` header goes through bot.bucket's parser and ceiling.
+  bot/bridge/poller.py; each answer's `Ratelimit` header goes through bot.budget.bucket's parser and ceiling.
 
 A message's delivery delay is the time from its arrival to the first poll of its link at or after it.
 Run: `.venv/bin/python -m bench.freshness` (about 20 s; `--hours`, `--links`, `--seed`).
@@ -26,9 +26,9 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from bot.bucket import parse_limit, parse_ratelimit, refilled, reserve, token_ceiling
-from bot.schedule import REPACE_SECONDS, Bounds, Candidate, interval, pace, pick, silence
-from bot.simulators.rate_limit import WindowLimit
+from bot.bridge.schedule import REPACE_SECONDS, Bounds, Candidate, interval, pace, pick, silence
+from bot.budget.bucket import parse_limit, parse_ratelimit, refilled, reserve, token_ceiling
+from sandbox.rate_limit import WindowLimit
 
 RECONCILE_EVERY_POLLS = 10  # bot/settings.py default
 BOUNDS = Bounds(active=5.0, stale=900.0)  # POLL_INTERVAL_SECONDS, MAX_POLL_INTERVAL_SECONDS defaults
@@ -134,7 +134,7 @@ def run_adaptive(arrived: dict[int, list[float]], active: list[int], *, links: i
         tokens = refilled(tokens, elapsed=1.0, per_second=per_second, capacity=capacity)
         if now < paused_until:
             continue
-        if tick % REPACE_SECONDS == 0:  # as bot/poller.py does: silences halfway to the next working-out
+        if tick % REPACE_SECONDS == 0:  # as bot/bridge/poller.py does: silences halfway to the next working-out
             ahead = now + REPACE_SECONDS / 2
             speed = pace([silence(now=ahead, last_activity=activity[link], last_slack_reply=None)
                           for link in range(links)], polls_per_second=per_second, bounds=BOUNDS)

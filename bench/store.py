@@ -5,7 +5,7 @@
 For each engine, two fresh stores (temporary SQLite files, or new PostgreSQL databases that are dropped
 afterwards), each with 1,000 active links: the baseline store gets 10,000 mapped messages, the main store
 N. Their `messages` tables are bulk-loaded with SQLAlchemy Core executemany, 10,000 rows per transaction
-(setup, timed separately). Then every operation is measured through `bot.store.Store`'s public methods on
+(setup, timed separately). Then every operation is measured through `bot.store.database.Store`'s public methods on
 both stores in alternating blocks, so machine noise hits baseline and N alike and the ratio N/baseline
 shows how the store scales. With `--database both`, each engine runs in its own child process so its
 peak RSS is its own.
@@ -35,10 +35,10 @@ import asyncpg
 from sqlalchemy import event, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot import schema
 from bot.models import EventState, LinkState, MessageState, Origin, SlackEvent
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import schema
+from bot.store.database import Store
 
 DEFAULT_ADMIN_URL = "postgresql://bridge:bridge@127.0.0.1:5432/postgres"
 BASELINE = 10_000
@@ -385,7 +385,7 @@ async def _bulk_load(loader: AsyncEngine, stop: int, link_ids: list[int], pool: 
 
 
 async def _lookup_plans(loader: AsyncEngine, link_id: int, i: int) -> dict[str, str]:
-    """The query plan of each lookup: the statement bot/store.py builds, on the main store."""
+    """The query plan of each lookup: the statement bot/store/database.py builds, on the main store."""
     m = schema.messages
     statements = {
         "message_by_slack_ts": select(m).where(m.c.link_id == link_id, m.c.slack_ts == slack_ts_of(i)),

@@ -4,8 +4,8 @@ Run from the project root:
 
     .venv/bin/python -m bench.throughput [--events 1000] [--provider-latency 0.1] [--threads 20] [--senders 32]
 
-On loopback: the fake Slack and the fake Cloudforce One (bot/simulators, each on its own ServerThread)
-and the bot as `request-bridge serve` builds it (bot/embedded.py RunningBot) on a temporary SQLite file,
+On loopback: the fake Slack and the fake Cloudforce One (sandbox, each on its own ServerThread)
+and the bot as `request-bridge serve` builds it (request_bridge/embedded.py RunningBot) on a temporary SQLite file,
 with ORDER_WINDOW_SECONDS=0, run in this process; the senders, standing in for Slack, in a process of
 their own.
 
@@ -46,9 +46,9 @@ from typing import Any
 import httpx
 from sqlalchemy import event as sa_event
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, bot_settings, sign
 from tests.helpers import CHANNEL, link_request

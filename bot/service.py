@@ -10,30 +10,30 @@ from datetime import datetime
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.access import Access
-from bot.ack_priority import AckPriority
-from bot.budget import Budget
-from bot.catch_up import CatchUp
+from bot.bridge.access import Access
+from bot.bridge.ack_priority import AckPriority
+from bot.bridge.catch_up import CatchUp
+from bot.bridge.forwarding import Forwarder
+from bot.bridge.home_tab import HomeTab
+from bot.bridge.inbox import Inbox
+from bot.bridge.leases import Leases, replica_id
+from bot.bridge.linking import Linker
+from bot.bridge.locks import LinkLocks
+from bot.bridge.new_request import RequestCreator
+from bot.bridge.notifications import Notifications
+from bot.bridge.outbound import Outbound
+from bot.bridge.poller import Poller
+from bot.bridge.shortcuts import Shortcuts
+from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
-from bot.forwarding import Forwarder
-from bot.home_tab import HomeTab
 from bot.http import build_client
-from bot.inbox import Inbox
-from bot.leases import Leases, replica_id
-from bot.linking import Linker
-from bot.locks import LinkLocks
-from bot.new_request import RequestCreator
-from bot.notifications import Notifications
-from bot.outbound import Outbound
-from bot.poller import Poller
 from bot.providers.base import Provider
 from bot.providers.cloudforce_one import CloudforceOne, auth_headers
 from bot.providers.huawei import HuaweiOSM, build_huawei
 from bot.providers.jitsudo import JITSudo, build_jitsudo
 from bot.settings import Settings
-from bot.shortcuts import Shortcuts
-from bot.slack_gateway import SlackGateway, build_web_client
-from bot.store import Store
+from bot.slack.gateway import SlackGateway, build_web_client
+from bot.store.database import Store
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.bucket import Limit, parse_limit
+from bot.budget.bucket import Limit, parse_limit
 from bot.errors import ConfigError
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -35,11 +35,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///request-bridge.db"
     port: int = Field(default=3000, ge=1, le=65535)
     host: str = "0.0.0.0"
-    # Adaptive polling (bot/schedule.py): a busy conversation is polled every POLL_INTERVAL_SECONDS, a quiet
+    # Adaptive polling (bot/bridge/schedule.py): a busy conversation is polled every POLL_INTERVAL_SECONDS, a quiet
     # one ever more rarely, and none waits longer than MAX_POLL_INTERVAL_SECONDS while the budget allows.
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     max_poll_interval_seconds: float = Field(default=900.0, gt=0)
-    # Calls per provider, as "requests/seconds", shared by every replica (bot/budget.py). Cloudflare allows
+    # Calls per provider, as "requests/seconds", shared by every replica (bot/budget/ledger.py). Cloudflare allows
     # 1,200 per 5 minutes per user (the default keeps 10% for the dashboard and other tools); Huawei OSM and
     # JITSudo publish no limit: conservative defaults.
     cloudflare_request_budget: str = "1080/300"

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.app_home import HomeAction
 from bot.errors import BridgeError
+from bot.slack.home_view import HomeAction
 
 if TYPE_CHECKING:
     from bot.service import Service

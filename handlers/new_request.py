@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.new_request_modal import CALLBACK_ID
+from bot.slack.new_request_modal import CALLBACK_ID
 
 if TYPE_CHECKING:
     from bot.service import Service

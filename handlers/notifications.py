@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.notifications import NotifyAction
+from bot.bridge.notifications import NotifyAction
 
 if TYPE_CHECKING:
     from bot.service import Service

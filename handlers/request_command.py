@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.commands import Action, Command, help_reply, parse
 from bot.errors import BridgeError, InvalidInput
-from bot.replies import error_reply
+from bot.slack.commands import Action, Command, help_reply, parse
+from bot.slack.replies import error_reply
 
 if TYPE_CHECKING:
     from bot.service import Service

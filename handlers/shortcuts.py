@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 
-from bot.modals import CallbackId
+from bot.slack.shortcut_modals import CallbackId
 
 if TYPE_CHECKING:
     from bot.service import Service

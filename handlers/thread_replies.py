@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack_events import NEW_MESSAGE_SUBTYPES, classify
+from bot.slack.events import NEW_MESSAGE_SUBTYPES, classify
 
 if TYPE_CHECKING:
     from bot.service import Service

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import serving
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import serving
+from sandbox.slack import FakeSlack
 from tests.databases import STORES, postgres_database
 from tests.harness import RunningBot, bot_settings
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bot.simulators.slack_payloads import delete, edit, reply
+from sandbox.slack_payloads import delete, edit, reply
 
 __all__ = ["delete", "edit", "reply"]

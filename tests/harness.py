@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.embedded import SIGNING_SECRET, LoopThread, RunningBot, sign, wait_for
 from bot.settings import Settings, load_settings
+from request_bridge.embedded import SIGNING_SECRET, LoopThread, RunningBot, sign, wait_for
 
 __all__ = ["SIGNING_SECRET", "LoopThread", "RunningBot", "bot_settings", "sign", "wait_for"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 
 CHANNEL = "C111"

@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 
-from bot.simulators.slack import FakeSlack
-from bot.simulators.slack_views import OpenedView
+from sandbox.slack import FakeSlack
+from sandbox.slack_views import OpenedView
 from tests.harness import RunningBot, sign
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "slack-event-payload-examples.json").read_text())

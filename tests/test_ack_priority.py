@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.ack_priority import AckPriority
+from bot.bridge.ack_priority import AckPriority
 
 
 async def _let_others_run() -> None:

@@ -6,9 +6,18 @@ from typing import Any
 
 import pytest
 
-from bot.app_home import MAX_BLOCKS, HomeAction, HomeEntry, home_view, last_activity, listed_count, most_recent_first
 from bot.models import Link
-from bot.new_request_modal import (
+from bot.providers.base import NewRequest, RequestOptions
+from bot.slack.home_view import (
+    MAX_BLOCKS,
+    HomeAction,
+    HomeEntry,
+    home_view,
+    last_activity,
+    listed_count,
+    most_recent_first,
+)
+from bot.slack.new_request_modal import (
     CALLBACK_ID,
     MAX_OPTIONS,
     Field,
@@ -17,8 +26,7 @@ from bot.new_request_modal import (
     new_request_modal,
     read_submission,
 )
-from bot.providers.base import NewRequest, RequestOptions
-from bot.simulators.slack_views import ViewError, _check_home, _check_modal
+from sandbox.slack_views import ViewError, _check_home, _check_modal
 
 
 def entry(n: int, **changes: Any) -> HomeEntry:

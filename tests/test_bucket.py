@@ -1,10 +1,10 @@
-"""Token-bucket arithmetic and rate-limit headers (bot/bucket.py), without I/O."""
+"""Token-bucket arithmetic and rate-limit headers (bot/budget/bucket.py), without I/O."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.bucket import (
+from bot.budget.bucket import (
     Limit,
     Policy,
     Quota,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.catch_up import missed_events
+from bot.bridge.catch_up import missed_events
 from bot.models import EventKind, MappedMessage
 
 ROOT = "1700000000.000100"

@@ -14,11 +14,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import wait_for
 
-CLI = [sys.executable, "-m", "bot"]
+CLI = [sys.executable, "-m", "request_bridge"]
 SETTING_NAMES = ("SLACK_", "CLOUDFLARE_", "DATABASE_URL", "PORT", "POLL_", "LOG_")
 
 
@@ -67,7 +67,7 @@ def test_migrate_creates_the_store(tmp_path: Path) -> None:
 
 @pytest.fixture
 def fakes() -> Iterator[tuple[FakeSlack, FakeCloudforceOne]]:
-    from bot.simulators.server import ServerThread
+    from sandbox.server import ServerThread
 
     slack, cf = FakeSlack(), FakeCloudforceOne()
     with ServerThread(slack.app) as s, ServerThread(cf.app) as c:
@@ -111,8 +111,8 @@ def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path, fake
 
 
 def test_help_lists_every_setting() -> None:
-    from bot.cli import ENVIRONMENT
     from bot.settings import Settings
+    from request_bridge.cli import ENVIRONMENT
 
     missing = [name.upper() for name in Settings.model_fields if name.upper() not in ENVIRONMENT]
     assert missing == [], f"--help does not explain {missing}"

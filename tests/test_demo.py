@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-CLI = [sys.executable, "-m", "bot"]
+CLI = [sys.executable, "-m", "request_bridge"]
 
 
 def test_demo_runs_the_conversation_both_ways_and_prints_both_transcripts(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The Dockerfile, read as the builder reads it (no Docker daemon needed): slim base, non-root user, a
-HEALTHCHECK, and every package of the project (bot.simulators too, which `request-bridge demo` needs) in
+HEALTHCHECK, and every package of the project (sandbox too, which `request-bridge demo` needs) in
 the image, importable with the runtime dependencies alone."""
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def test_every_package_is_copied_into_the_image_and_not_ignored() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     include = config["tool"]["setuptools"]["packages"]["find"]["include"]
     packages = find_packages(where=str(ROOT), include=include)
-    assert {"bot", "bot.providers", "bot.simulators", "handlers"} <= set(packages)
+    assert {"bot", "bot.providers", "request_bridge", "sandbox", "handlers"} <= set(packages)
     copied = {src.rstrip("/") for kw, args in instructions() if kw == "COPY" for src in args.split()[:-1]}
     allowed = [line[1:] for line in (ROOT / ".dockerignore").read_text().splitlines() if line.startswith("!")]
     for top in {p.split(".")[0] for p in packages} | {"pyproject.toml", "README.md"}:
@@ -66,7 +66,7 @@ class Block(importlib.abc.MetaPathFinder):
         if name.split(".")[0] in {DEV_ONLY!r}:
             raise ImportError("dev-only dependency imported at run time: " + name)
 sys.meta_path.insert(0, Block())
-import bot.cli, bot.server, bot.doctor, bot.demo, bot.metrics, handlers
+import request_bridge.cli, request_bridge.server, bot.ops.doctor, request_bridge.demo, bot.metrics, handlers
 """
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.doctor import Check, render, scope_checks
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.huawei import FakeHuawei
-from bot.simulators.jitsudo import TENANT_ID, FakeJITSudo
-from bot.simulators.server import serving
-from bot.simulators.slack import FakeSlack
-from bot.slack_scopes import required_bot_scopes
-from bot.store import Store
+from bot.ops.doctor import Check, render, scope_checks
+from bot.slack.scopes import required_bot_scopes
+from bot.store.database import Store
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import serving
+from sandbox.slack import FakeSlack
 from tests.databases import ADMIN_URL, postgres_database
+from tests.fakes.huawei import FakeHuawei
+from tests.fakes.jitsudo import TENANT_ID, FakeJITSudo
 
 SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "HUAWEI_", "JITSUDO_", "DATABASE_URL", "PORT", "LOG_")
 CF_TOKEN = "cf-test-token"
@@ -62,7 +62,7 @@ async def _migrate(url: str) -> None:
 
 def doctor(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
-    return subprocess.run([sys.executable, "-m", "bot", "doctor"], cwd=tmp_path, env={**clean, **env},
+    return subprocess.run([sys.executable, "-m", "request_bridge", "doctor"], cwd=tmp_path, env={**clean, **env},
                           capture_output=True, text=True, timeout=60)
 
 

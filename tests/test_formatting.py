@@ -1,5 +1,5 @@
-"""Slack mrkdwn <-> each provider's text format (bot/formatting.py, bot/mrkdwn_markdown.py) and the cutting
-of long mrkdwn into Slack-sized parts (bot/slack_split.py): tables of cases and hypothesis properties."""
+"""Slack mrkdwn <-> each provider's text format (bot/text/formats.py, bot/text/mrkdwn_markdown.py) and the cutting
+of long mrkdwn into Slack-sized parts (bot/text/split.py): tables of cases and hypothesis properties."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.formatting import TextFormat, provider_to_slack, slack_to_provider
-from bot.slack_split import FENCE, split_mrkdwn
+from bot.text.formats import TextFormat, provider_to_slack, slack_to_provider
+from bot.text.split import FENCE, split_mrkdwn
 
 PLAIN, MARKDOWN = TextFormat.PLAIN, TextFormat.MARKDOWN
 USERS = {"U111": "Ada Lovelace", "U222": "grace", "U444": "Tom & <Jerry>"}

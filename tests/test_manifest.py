@@ -15,7 +15,7 @@ import yaml
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack_scopes import APP_TOKEN_METHOD_SCOPES, METHOD_SCOPES, required_bot_scopes
+from bot.slack.scopes import APP_TOKEN_METHOD_SCOPES, METHOD_SCOPES, required_bot_scopes
 from tests.harness import RunningBot
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,7 @@ def test_bot_user_is_present(manifest: dict[str, Any]) -> None:
 
 
 def test_the_message_shortcuts_are_declared(manifest: dict[str, Any]) -> None:
-    from bot.modals import CallbackId  # handlers/shortcuts.py listens to these callback ids
+    from bot.slack.shortcut_modals import CallbackId  # handlers/shortcuts.py listens to these callback ids
 
     shortcuts = manifest["features"]["shortcuts"]
     assert {s["callback_id"]: s["type"] for s in shortcuts} == {c.value: "message" for c in CallbackId}
@@ -178,7 +178,7 @@ def registered_by(app: RecordingApp) -> Registered:
 
 
 def recording_app(bot: RunningBot) -> RecordingApp:
-    """A Bolt app with what handlers.register (as bot/server.py build_bolt_app calls it) registers."""
+    """A Bolt app with what handlers.register (as request_bridge/server.py build_bolt_app calls it) registers."""
     import handlers
 
     app = RecordingApp()
@@ -237,7 +237,7 @@ def test_a_listener_missing_from_the_manifest_is_noticed(manifest: dict[str, Any
 
 # Calls of Slack Web API methods in the bridge's own code: through SlackGateway._call("method", ...), or a
 # method of slack_sdk's client on whatever it is named (`client.chat_postMessage(`, `web.auth_test(`): its
-# method names are the Web API's with dots as underscores. The fakes in bot/simulators serve these methods
+# method names are the Web API's with dots as underscores. The fakes in sandbox serve these methods
 # rather than call them.
 _GATEWAY_CALL = re.compile(r'_call\(\s*"([a-z]+\.[A-Za-z.]+)"')
 _ATTRIBUTE_CALL = re.compile(r"\.([a-z]+_[A-Za-z_]+)\(")
@@ -263,7 +263,7 @@ def test_every_web_api_method_called_has_its_scopes_listed_and_no_more() -> None
     called = called_web_api_methods()
     listed = set(METHOD_SCOPES) | set(APP_TOKEN_METHOD_SCOPES)
     missing = {m: sorted(files) for m, files in called.items() if m not in listed}
-    assert not missing, f"add these methods and their scopes to bot/slack_scopes.py: {missing}"
+    assert not missing, f"add these methods and their scopes to bot/slack/scopes.py: {missing}"
     assert set(called) == listed, f"listed but never called: {sorted(listed - set(called))}"
 
 
@@ -277,7 +277,7 @@ def test_the_method_scan_finds_calls(tmp_path: Path) -> None:
 
 
 def test_the_slack_fake_grants_what_the_manifest_asks_for(manifest: dict[str, Any]) -> None:
-    from bot.simulators.slack import APP_TOKEN_SCOPES, BOT_SCOPES
+    from sandbox.slack import APP_TOKEN_SCOPES, BOT_SCOPES
 
     assert set(BOT_SCOPES.split(",")) == set(manifest["oauth_config"]["scopes"]["bot"])
     assert set(APP_TOKEN_SCOPES.split(",")) == {s for needed in APP_TOKEN_METHOD_SCOPES.values() for s in needed}

@@ -1,4 +1,4 @@
-"""Tests for bot.markup: Slack markup to plain text, mentioned user ids, escaping outside text."""
+"""Tests for bot.text.markup: Slack markup to plain text, mentioned user ids, escaping outside text."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from bot.markup import escape_for_slack, slack_to_text, user_ids_in
+from bot.text.markup import escape_for_slack, slack_to_text, user_ids_in
 
 try:
     from hypothesis import given

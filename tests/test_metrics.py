@@ -9,11 +9,12 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.errors import RateLimited, Unavailable
-from bot.metrics import budget_figures, poll_lag, reason_of
+from bot.metrics import reason_of
 from bot.models import Link
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
+from bot.ops.gauges import budget_figures, poll_lag
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
@@ -56,7 +57,7 @@ def test_counters_move_when_messages_are_relayed_each_way(
     assert value(after, RELAYED, **to_slack) == value(before, RELAYED, **to_slack) + 1
     assert ("request_bridge_poll_lag_seconds", (("provider", PROVIDER),)) in after
     assert value(after, "request_bridge_inbox_backlog", provider=PROVIDER) == 0
-    if getattr(bot.service, "budget", None) is not None:  # bot/budget.py: every provider call spends from it
+    if getattr(bot.service, "budget", None) is not None:  # bot/budget/ledger.py: every provider call spends from it
         assert value(after, "request_bridge_api_budget_used", provider=PROVIDER) > 0
         assert value(after, "request_bridge_api_budget_limit", provider=PROVIDER) > 0
 

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot import pacing
+from bot.slack import pacing
 
 
 def test_calls_are_spaced_to_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:

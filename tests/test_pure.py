@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from bot.commands import Action, parse
+from bot.bridge.poller import later_cursor
 from bot.errors import (
     ConfigError,
     InvalidInput,
@@ -20,10 +20,10 @@ from bot.errors import (
 )
 from bot.http import retry_after_seconds
 from bot.logs import JsonFormatter, Redactor
-from bot.poller import later_cursor
 from bot.providers.cloudforce_one import CloudforceOne
-from bot.replies import error_reply
 from bot.settings import load_settings
+from bot.slack.commands import Action, parse
+from bot.slack.replies import error_reply
 
 REQUIRED = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "cloudflare_account_id": "a" * 32,
             "cloudflare_api_token": "t", "_env_file": None}

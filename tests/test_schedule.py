@@ -1,4 +1,4 @@
-"""When each link is polled (bot/schedule.py), without I/O."""
+"""When each link is polled (bot/bridge/schedule.py), without I/O."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from bot.schedule import (
+from bot.bridge.schedule import (
     IDLE_FLOOR_SECONDS,
     Bounds,
     Candidate,

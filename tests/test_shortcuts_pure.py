@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 
-from bot.commands import Action, parse
-from bot.forwarding import forward_note, outcome_reply
-from bot.modals import (
+from bot.bridge.forwarding import forward_note, outcome_reply
+from bot.bridge.notifications import NotifyAction, announcement_blocks, mention_for, with_switch_state
+from bot.bridge.shortcuts import is_from_an_app, shortcut_target
+from bot.models import Link, MappedMessage, MessageState
+from bot.slack.commands import Action, parse
+from bot.slack.shortcut_modals import (
     PRIVATE_METADATA_LIMIT,
     ActionId,
     BlockId,
@@ -27,11 +30,8 @@ from bot.modals import (
     send_to_request_modal,
     text_input,
 )
-from bot.models import Link, MappedMessage, MessageState
-from bot.notifications import NotifyAction, announcement_blocks, mention_for, with_switch_state
-from bot.shortcuts import is_from_an_app, shortcut_target
-from bot.simulators.slack_views import ViewError, _check_modal
-from bot.thread_scope import predates_link
+from bot.slack.thread_scope import predates_link
+from sandbox.slack_views import ViewError, _check_modal
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "slack-event-payload-examples.json").read_text())
 LINK = Link(id=7, provider="cloudforce-one", request_id="r-1", channel_id="C111", thread_ts="1700000000.000100",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.models import EventKind
-from bot.slack_events import classify
+from bot.slack.events import classify
 
 FIXTURES = json.loads((Path(__file__).parent / "data" / "slack-event-payload-examples.json").read_text())
 

@@ -1,4 +1,4 @@
-"""Block Kit posts of a provider message (bot/slack_posts.py), checked against the Slack fake's block rules."""
+"""Block Kit posts of a provider message (bot/slack/posts.py), checked against the Slack fake's block rules."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.formatting import TextFormat, provider_to_slack
-from bot.simulators.slack_blocks import block_problems
-from bot.slack_messages import provider_message_text
-from bot.slack_posts import SECTION_TEXT_LIMIT, MessageView, icon_for, provider_posts
+from bot.slack.post_texts import provider_message_text
+from bot.slack.posts import SECTION_TEXT_LIMIT, MessageView, icon_for, provider_posts
+from bot.text.formats import TextFormat, provider_to_slack
+from sandbox.slack_blocks import block_problems
 
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONTENT = st.one_of(

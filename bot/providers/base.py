@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from bot.formatting import TextFormat
+from bot.text.formats import TextFormat
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Provider(Protocol):
     max_content_length: int | None
     # Whether create_message stores the Slack context: only then is the message's permalink looked up.
     keeps_slack_context: bool
-    # The format of message content (bot/formatting.py): Slack markup is converted to it and back.
+    # The format of message content (bot/text/formats.py): Slack markup is converted to it and back.
     text_format: TextFormat
 
     def validate_request_id(self, raw: str) -> str:

@@ -24,7 +24,6 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
-from bot.formatting import TextFormat
 from bot.http import RetryPolicy, send
 from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
 from bot.providers.cloudforce_one_models import (
@@ -35,6 +34,7 @@ from bot.providers.cloudforce_one_models import (
     RequestEdit,
     RequestItem,
 )
+from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
 

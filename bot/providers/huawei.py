@@ -38,7 +38,6 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
-from bot.formatting import TextFormat
 from bot.http import RetryPolicy, build_client, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
 from bot.providers.huawei_models import (
@@ -51,6 +50,7 @@ from bot.providers.huawei_models import (
 )
 from bot.providers.huawei_signing import HuaweiAkSkAuth
 from bot.settings import Settings
+from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
 _M = TypeVar("_M", bound=BaseModel)

@@ -30,7 +30,6 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
-from bot.formatting import TextFormat
 from bot.http import RetryPolicy, build_client, retry_after_seconds, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
 from bot.providers.jitsudo_models import (
@@ -44,6 +43,7 @@ from bot.providers.jitsudo_models import (
     parse_time,
 )
 from bot.settings import Settings
+from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import RunningBot, bot_settings
 
 

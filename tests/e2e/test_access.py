@@ -11,8 +11,8 @@ import pytest
 from bot.errors import Unavailable
 from bot.http import RetryPolicy, build_client, send
 from bot.settings import load_settings
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request

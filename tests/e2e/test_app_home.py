@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.app_home import HomeAction
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from bot.slack.home_view import HomeAction
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, link_request
 from tests.interactions import send

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import BOT_SCOPES, FakeSlack
-from bot.slack_messages import deleted_text, message_metadata, provider_message_text
-from bot.slack_posts import SECTION_TEXT_LIMIT
+from bot.slack.post_texts import deleted_text, message_metadata, provider_message_text
+from bot.slack.posts import SECTION_TEXT_LIMIT
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import BOT_SCOPES, FakeSlack
 from tests import events
 from tests.conftest import restart
 from tests.harness import RunningBot

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, provider_calls

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.jitsudo import FakeJITSudo
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.e2e.test_providers import World, jitsudo, link
+from tests.fakes.jitsudo import FakeJITSudo
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, thread_texts
 

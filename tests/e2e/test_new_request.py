@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bot.new_request_modal import CALLBACK_ID, Field
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
-from bot.simulators.slack_views import OpenedView
+from bot.slack.new_request_modal import CALLBACK_ID, Field
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
+from sandbox.slack_views import OpenedView
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL
 from tests.interactions import select_value, send, text_value, view_submission

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.notifications import NotifyAction
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from bot.bridge.notifications import NotifyAction
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, link_request, thread_texts
 from tests.interactions import button_press, send

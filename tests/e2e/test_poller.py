@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.databases import ADMIN_URL, postgres_database
 from tests.harness import RunningBot, bot_settings, wait_for

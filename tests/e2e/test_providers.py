@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.huawei import FakeHuawei
-from bot.simulators.jitsudo import FakeJITSudo
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.conftest import restart
+from tests.fakes.huawei import FakeHuawei
+from tests.fakes.jitsudo import FakeJITSudo
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, thread_texts
 

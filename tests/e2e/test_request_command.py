@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, link_request, thread_texts
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.conftest import restart
 from tests.harness import RunningBot, wait_for

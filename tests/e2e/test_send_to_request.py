@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.modals import BlockId, CallbackId
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
-from bot.simulators.slack_views import OpenedView
+from bot.slack.shortcut_modals import BlockId, CallbackId
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
+from sandbox.slack_views import OpenedView
 from tests import events
 from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import httpx
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
-from bot.simulators.slack_socket import SocketModeServer
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
+from tests.fakes.slack_socket import SocketModeServer
 from tests.harness import wait_for
 from tests.helpers import CHANNEL
 from tests.test_cli import clean_env, free_port
@@ -34,7 +34,7 @@ def test_socket_mode_links_and_bridges_a_reply(tmp_path: Path) -> None:
                         CLOUDFLARE_API_TOKEN="cf-test-token", CLOUDFLARE_BASE_URL=cf.base_url, PORT=str(port),
                         HOST="127.0.0.1", POLL_INTERVAL_SECONDS="3600")
         assert "SLACK_SIGNING_SECRET" not in env
-        process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=tmp_path, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=tmp_path, env=env,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_for(lambda: socket.connected or process.poll() is not None, timeout=30, what="the socket")

@@ -17,8 +17,8 @@ from typing import Any
 
 import httpx
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests.harness import SIGNING_SECRET, sign
 
 # Figures lines of the runs in this session, printed at the end of pytest's report.
@@ -42,7 +42,7 @@ class BotProcess:
 
     def start(self) -> None:
         with self._log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=self._cwd, env=self._env,
+            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd, env=self._env,
                                             stdout=log, stderr=log)
         self.starts += 1
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
-from bot.slack_messages import provider_message_text, reply_content
+from bot.slack.post_texts import provider_message_text, reply_content
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.databases import ADMIN_URL, postgres_database
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check

@@ -13,8 +13,8 @@ from bot.errors import AmbiguousWrite, PermissionDenied, Rejected, Unavailable
 from bot.http import RetryPolicy, build_client
 from bot.providers.base import NewRequest, RequestOptions, SupportsCreateRequest
 from bot.providers.cloudforce_one import CloudforceOne
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.server import serving
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import serving
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from bot.providers.base import Provider, SupportsDelete, SupportsUpdate
 from bot.providers.huawei import HuaweiOSM, build_huawei, parse_time
 from bot.providers.huawei_signing import HuaweiAkSkAuth, sign_request
 from bot.settings import Settings
-from bot.simulators.huawei import FakeHuawei
-from bot.simulators.server import ServerThread
+from sandbox.server import ServerThread
+from tests.fakes.huawei import FakeHuawei
 
 T = TypeVar("T")
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

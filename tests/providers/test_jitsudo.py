@@ -24,8 +24,8 @@ from bot.errors import (
 from bot.providers.base import Provider, SlackContext, SupportsDelete, SupportsUpdate
 from bot.providers.jitsudo import JITSudo, build_jitsudo
 from bot.settings import Settings
-from bot.simulators.jitsudo import TENANT_ID, FakeJITSudo
-from bot.simulators.server import ServerThread
+from sandbox.server import ServerThread
+from tests.fakes.jitsudo import TENANT_ID, FakeJITSudo
 
 T = TypeVar("T")
 OTHER_TENANT = "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e"

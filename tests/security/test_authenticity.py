@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import SIGNING_SECRET, RunningBot, sign, wait_for
 from tests.helpers import CHANNEL, link_request

@@ -23,17 +23,17 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.errors import BridgeError, InvalidInput
-from bot.markup import escape_for_slack, slack_to_text
 from bot.providers.base import Provider, RequestInfo
 from bot.service import build_providers
 from bot.settings import load_settings
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.huawei import FakeHuawei
-from bot.simulators.jitsudo import FakeJITSudo
-from bot.simulators.server import ServerThread
-from bot.simulators.slack import FakeSlack
-from bot.slack_messages import provider_message_text, root_text
+from bot.slack.post_texts import provider_message_text, root_text
+from bot.text.markup import escape_for_slack, slack_to_text
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.server import ServerThread
+from sandbox.slack import FakeSlack
 from tests import events
+from tests.fakes.huawei import FakeHuawei
+from tests.fakes.jitsudo import FakeJITSudo
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, link_request
 

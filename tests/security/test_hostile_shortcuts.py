@@ -13,10 +13,10 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.modals import BlockId, CallbackId
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.slack import FakeSlack
-from bot.simulators.slack_views import OpenedView
+from bot.slack.shortcut_modals import BlockId, CallbackId
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
+from sandbox.slack_views import OpenedView
 from tests.harness import RunningBot
 from tests.helpers import CHANNEL, created_contents, link_request
 from tests.interactions import send, view_submission

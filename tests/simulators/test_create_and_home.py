@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators import FakeCloudforceOne, FakeSlack
-from bot.simulators.server import serving
+from sandbox import FakeCloudforceOne, FakeSlack
+from sandbox.server import serving
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from bot.simulators.cloudforce_one import FakeCloudforceOne
-from bot.simulators.rate_limit import WindowLimit
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.rate_limit import WindowLimit
 
 
 def test_the_fake_counts_calls_and_blocks_everything_after_going_over(cf: FakeCloudforceOne) -> None:

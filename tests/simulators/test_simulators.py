@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators import FakeCloudforceOne, FakeSlack, ServerThread
+from sandbox import FakeCloudforceOne, FakeSlack, ServerThread
 
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

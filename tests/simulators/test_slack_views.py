@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.simulators import FakeSlack
+from sandbox import FakeSlack
 
 
 def _open(slack: FakeSlack, **body: Any) -> dict[str, Any]:

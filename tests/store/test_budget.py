@@ -8,10 +8,10 @@ import time
 import httpx
 import pytest
 
-from bot.bucket import Limit
-from bot.budget import Budget, BudgetShort, polling
+from bot.budget.bucket import Limit
+from bot.budget.ledger import Budget, BudgetShort, polling
 from bot.errors import RateLimited
-from bot.store import Store
+from bot.store.database import Store
 from tests.store.test_store import store_url as async_url
 
 PROVIDER = "cloudforce-one"

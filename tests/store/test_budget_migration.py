@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from bot.bucket import Limit
-from bot.store import Store
+from bot.budget.bucket import Limit
+from bot.store.database import Store
 from tests.store.test_store import database_before, store_url
 
 

@@ -7,9 +7,9 @@ import asyncio
 
 from sqlalchemy import select
 
-from bot import schema
 from bot.models import LinkState
-from bot.store import Store
+from bot.store import schema
+from bot.store.database import Store
 from tests.store.test_store import store_url
 
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import Connection, inspect, text
 
-from bot.store import Store
+from bot.store.database import Store
 from tests.store.test_store import database_before, store_url
 
 

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Connection, create_engine, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot import migrations
 from bot.models import MessageState
 from bot.settings import load_settings
-from bot.store import Store
+from bot.store import migrations
+from bot.store.database import Store
 from tests.databases import ADMIN_URL
 
 

@@ -1,0 +1,151 @@
+"""`/request link | unlink | list`: what each does, returning the text the person sees."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from bot.bridge.access import Access
+from bot.bridge.leases import Leases
+from bot.bridge.locks import LinkLocks
+from bot.bridge.notifications import announcement_blocks
+from bot.bridge.poller import Poller
+from bot.errors import BridgeError, InvalidInput, Rejected
+from bot.models import LinkState
+from bot.providers.base import Provider
+from bot.slack.gateway import SlackGateway
+from bot.slack.post_texts import link_metadata, root_text
+from bot.slack.replies import error_reply
+from bot.store.database import Store
+from bot.text.markup import escape_for_slack
+
+log = logging.getLogger(__name__)
+
+
+class Linker:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+                 poller: Poller, locks: LinkLocks, access: Access, leases: Leases) -> None:
+        self._access = access
+        self._leases = leases
+        self._store = store
+        self._providers = providers
+        self._slack = slack
+        self._poller = poller
+        self._locks = locks
+
+    def provider_for(self, name: str | None) -> Provider:
+        if name is None:
+            if len(self._providers) == 1:
+                return next(iter(self._providers.values()))
+            raise InvalidInput("Name the provider: " + ", ".join(f"`{n}`" for n in self._providers))
+        try:
+            return self._providers[name]
+        except KeyError:
+            raise InvalidInput(f"Unknown provider `{name[:40]}`; configured: "
+                               + ", ".join(f"`{n}`" for n in self._providers)) from None
+
+    async def refusal(self, *, channel: str, user: str, provider: Provider, request_id: str,
+                      thread_ts: str | None = None) -> str | None:
+        """Why linking is refused before any call to the provider, if it is (shown to the person as is)."""
+        denied = await self._access.may_link(user=user, channel=channel)
+        if denied:
+            return f":no_entry: {denied}"
+        if thread_ts is not None:
+            linked = await self._store.link_for_thread(channel, thread_ts)
+            if linked is not None:
+                return (f":no_entry: This thread is already linked to request `{linked.request_id}`: "
+                        "one thread, one request.")
+        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
+            where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
+            return f"Request `{request_id}` is already linked in this channel" + (f": {where}" if where else ".")
+        elsewhere = await self._store.active_link_of_request(provider=provider.name, request_id=request_id)
+        if elsewhere is not None and elsewhere.channel_id != channel:
+            # <#C…> shows the channel's name only to its members: a private channel stays private.
+            return (f":no_entry: Request `{request_id}` is already linked in <#{elsewhere.channel_id}>. "
+                    "Unlink it there first: one request, one thread.")
+        return None
+
+    async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None,
+                   thread_ts: str | None = None, notify: bool = False) -> str:
+        """Link the request to a new root message's thread, or to the existing thread `thread_ts` (the
+        "Link thread to request" shortcut), and back-fill the conversation into it."""
+        provider = self.provider_for(provider_name)
+        request_id = provider.validate_request_id(raw_id)
+        refused = await self.refusal(channel=channel, user=user, provider=provider, request_id=request_id,
+                                     thread_ts=thread_ts)
+        if refused:
+            return refused
+        doing = f"Linking {provider.display_name} request `{request_id}`"
+        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        try:
+            info = await provider.get_request(request_id)
+        except BridgeError as exc:
+            return error_reply(exc, doing=doing)
+        link = existing or await self._store.create_link(
+            provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
+            title=info.title, request_status=info.status)
+        if notify:
+            await self._store.set_notify_linker(link.id, True)
+        try:
+            # In an existing thread the same announcement is a reply: what the thread held before it stays
+            # in Slack, and its ts (linked_ts) marks where the bridged part begins.
+            text = root_text(info, provider_name=provider.display_name, linked_by=user)
+            ts = await self._slack.post(channel=channel, text=text, thread_ts=thread_ts,
+                                        blocks=announcement_blocks(text, link_id=link.id,
+                                                                   on=notify or link.notify_linker),
+                                        metadata=link_metadata(link_id=link.id, provider=provider.name,
+                                                               request_id=request_id))
+        except Rejected as exc:
+            await self._store.unlink(link.id)
+            hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
+                if "not_in_channel" in str(exc) or "channel_not_found" in str(exc) else ""
+            return error_reply(exc, doing=doing) + hint
+        except BridgeError as exc:
+            await self._store.unlink(link.id)
+            return error_reply(exc, doing=doing)
+        await self._store.activate_link(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
+        await self._leases.hold(link.id)  # this replica back-fills the new link
+        log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
+                                  "channel": channel})
+        try:
+            async with self._locks(link.id):
+                result = await self._poller.poll_link(link.id)
+        except BridgeError as exc:
+            return (f"Linked request `{request_id}`. Its earlier messages will follow shortly "
+                    f"({provider.display_name}: {exc}).")
+        return f"Linked request `{request_id}`; {result.posted} earlier message(s) copied into the thread."
+
+    async def unlink(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
+        provider = self.provider_for(provider_name)
+        request_id = provider.validate_request_id(raw_id)
+        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        if link is None:
+            return f"Request `{request_id}` is not linked in this channel."
+        denied = self._access.may_unlink(user=user, link=link)
+        if denied:
+            return f":no_entry: {denied}"
+        async with self._locks(link.id):
+            await self._store.unlink(link.id)
+        if link.thread_ts:
+            try:
+                await self._slack.post(channel=channel, thread_ts=link.thread_ts,
+                                       text=f"Unlinked by <@{user}>: this thread no longer syncs with the request.")
+            except BridgeError as exc:
+                log.warning("could not announce unlink", extra={"link_id": link.id, "error": str(exc)})
+        log.info("unlinked", extra={"link_id": link.id, "request_id": request_id, "channel": channel})
+        return f"Unlinked request `{request_id}`; its thread no longer syncs."
+
+    async def list(self, *, channel: str) -> str:
+        links = await self._store.links_in_channel(channel)
+        if not links:
+            return "No requests are linked in this channel. Link one with `/request link <request-id>`."
+        lines = []
+        for link in links:
+            where = await self._slack.permalink(channel=channel, ts=link.thread_ts) if link.thread_ts else None
+            title = f" {escape_for_slack(link.title)}" if link.title else ""
+            status = f" · {escape_for_slack(link.request_status)}" if link.request_status else ""
+            thread = f" · <{where}|thread>" if where else ""
+            name = self._providers[link.provider].display_name if link.provider in self._providers else link.provider
+            lines.append(f"• {name} `{link.request_id}`{title}{status}{thread}")
+        return f"Requests linked in this channel ({len(links)}):\n" + "\n".join(lines)

@@ -1,0 +1,246 @@
+"""Provider -> Slack: each poll posts what the other side wrote, and mirrors their edits and deletions.
+
+A provider message is recorded (`posting`) before its Slack post and confirmed after; a post whose
+outcome is unknown is looked for in the thread (by its metadata) before it is made again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import metrics
+from bot.bridge import schedule
+from bot.bridge.leases import Leases
+from bot.bridge.locks import LinkLocks
+from bot.bridge.mirror import SlackMirror, is_part_key
+from bot.bridge.notifications import mention_for
+from bot.budget.ledger import Budget, BudgetShort, polling
+from bot.errors import BridgeError, NotFound
+from bot.models import Link, MappedMessage, MessageState, Origin
+from bot.providers.base import Provider, ProviderMessage, SupportsDelete
+from bot.settings import Settings
+from bot.slack.gateway import SlackGateway
+from bot.slack.post_texts import status_text
+from bot.store.database import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollResult:
+    posted: int = 0
+    edited: int = 0
+    deleted: int = 0
+    adopted: int = 0
+    full: bool = False
+
+
+def later_cursor(current: str | None, candidate: str | None) -> str | None:
+    """The later of two provider timestamps (RFC 3339)."""
+    if candidate is None:
+        return current
+    if current is None:
+        return candidate
+    parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))  # noqa: E731
+    return candidate if parse(candidate) > parse(current) else current
+
+
+class Poller:
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+                 locks: LinkLocks, settings: Settings, leases: Leases, budget: Budget) -> None:
+        self._leases = leases
+        self._budget = budget
+        self._bounds = schedule.Bounds(active=settings.poll_interval_seconds, stale=settings.max_poll_interval_seconds)
+        self._pace: dict[str, tuple[float, float]] = {}  # each provider's pace (bot/bridge/schedule.py), and when
+        self._store = store
+        self._providers = providers
+        self._slack = slack
+        self._mirror = SlackMirror(store=store, slack=slack)
+        self._locks = locks
+        self._settings = settings
+        self._busy = asyncio.Lock()
+
+    async def wait_idle(self) -> None:
+        """Return once no poll is running (used on shutdown, before the store closes)."""
+        async with self._busy:
+            return
+
+    async def poll_due(self) -> dict[int, PollResult | BridgeError]:
+        """The scheduler's tick: poll the links that are due (bot/bridge/schedule.py), most overdue first, as many as
+        the provider's budget has room for; the rest wait for a later tick."""
+        now = time.time()
+        by_provider: dict[str, list[Link]] = {}
+        for link in await self._store.active_links():
+            if link.thread_ts is not None and link.provider in self._providers:
+                by_provider.setdefault(link.provider, []).append(link)
+        chosen: list[Link] = []
+        for name, links in by_provider.items():
+            if now - self._pace.get(name, (0.0, -math.inf))[1] >= schedule.REPACE_SECONDS:
+                # Silences as they will be halfway to the next working-out, so a young one does not set a
+                # pace for the next 10 s that only fitted its first second.
+                quiet = [self._silence(link, now + schedule.REPACE_SECONDS / 2) for link in links]
+                self._pace[name] = (schedule.pace(quiet, polls_per_second=self._budget.per_second(name),
+                                                  bounds=self._bounds), now)
+            candidates = {link.id: self._candidate(link, now) for link in links}
+            self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
+            mine = [candidates[link.id] for link in links if not self._held_elsewhere(link, now)]
+            if not any(c.due_at <= now for c in mine):
+                continue
+            slots = int(min(len(mine), await self._budget.spare(name)))
+            picked = {c.link_id for c in schedule.pick(mine, now=now, slots=slots, stale=self._bounds.stale)}
+            chosen += [link for link in links if link.id in picked]
+        return await self._poll_links(chosen, full=False)
+
+    def _candidate(self, link: Link, now: float) -> schedule.Candidate:
+        return schedule.Candidate(link.id, link.last_polled_at, self._interval(link, now))
+
+    def _interval(self, link: Link, now: float, *, active: bool = False) -> float:
+        speed = self._pace.get(link.provider, (0.0, 0.0))[0]
+        return schedule.interval(self._silence(link, now, active=active), pace=speed, bounds=self._bounds)
+
+    @staticmethod
+    def _silence(link: Link, now: float, *, active: bool = False) -> float:
+        return schedule.silence(now=now, last_activity=now if active else link.last_activity_at,
+                                last_slack_reply=link.last_slack_reply_at)
+
+    def _held_elsewhere(self, link: Link, now: float) -> bool:
+        return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now
+
+    async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
+        """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
+        others. `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
+        """
+        return await self._poll_links(await self._store.active_links(), full=full)
+
+    async def _poll_links(self, links: list[Link], *, full: bool) -> dict[int, PollResult | BridgeError]:
+        gate = asyncio.Semaphore(4)
+        results: dict[int, PollResult | BridgeError] = {}
+
+        async def one(link: Link) -> None:
+            if not await self._leases.hold(link.id):
+                return  # another replica polls this link
+            async with gate, self._locks(link.id):
+                try:
+                    with polling():  # polls give way to Slack-driven writes in the request budget
+                        results[link.id] = await self.poll_link(link.id, full=full)
+                except BudgetShort as exc:
+                    results[link.id] = exc  # skipped: a later tick polls it when the budget has room
+                    log.debug("poll skipped: request budget short", extra={"link_id": link.id})
+                except BridgeError as exc:
+                    results[link.id] = exc
+                    metrics.failed("to_slack", link.provider, exc)
+                    log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
+                except Exception as exc:  # a bug must not stop the other links' polls
+                    results[link.id] = BridgeError(f"unexpected {type(exc).__name__}")
+                    metrics.failed("to_slack", link.provider, exc)
+                    log.exception("poll crashed", extra={"link_id": link.id})
+
+        async with self._busy:
+            await asyncio.gather(*(one(link) for link in links))
+        return results
+
+    async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
+        """Poll one link. The caller holds the link's lock."""
+        link = await self._store.link(link_id)
+        result = PollResult()
+        if link is None or link.thread_ts is None:
+            return result
+        provider = self._providers[link.provider]
+        result.full = full or link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
+        rows = await self._store.messages_for_link(link.id)
+
+        # Posts a previous poll started but could not confirm go first, to keep the thread in order.
+        for row in rows:
+            if row.origin == Origin.PROVIDER and row.state == MessageState.POSTING \
+                    and not is_part_key(row.provider_message_id):  # parts are posted with their message
+                await self._post(row, link, provider)
+                result.posted += 1
+
+        messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
+        by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
+                 if r.provider_message_id}
+        # Our own creates whose answer was lost: recognised by content rather than echoed back.
+        # Also creates the provider confirmed without naming an id (some APIs answer with no id).
+        unsure = [r for r in rows if r.origin == Origin.SLACK and r.attempts > 0 and (
+            r.state == MessageState.PENDING or (r.state == MessageState.SENT and r.provider_message_id is None))]
+        # A create that timed out can still be applied later, after its retry succeeded: such a late copy
+        # of one of our retried messages is removed, never echoed.
+        retried = {r.content.strip() for r in rows if r.origin == Origin.SLACK and r.attempts > 1}
+        cursor = link.poll_cursor
+        for message in messages:
+            known = by_id.get(message.id)
+            if known is None:
+                twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
+                if twin is not None:
+                    unsure.remove(twin)
+                    await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    result.adopted += 1
+                elif message.content.strip() in retried:
+                    await self._remove_late_copy(message, link, provider)
+                    result.adopted += 1
+                else:
+                    fresh = await self._store.insert_provider_message(
+                        link_id=link.id, provider_message_id=message.id, content=message.content,
+                        author=message.author, author_role=message.role, provider_created=message.created)
+                    await self._post(fresh, link, provider)
+                    result.posted += 1
+            elif known.origin == Origin.PROVIDER and known.state == MessageState.POSTED \
+                    and known.content != message.content:
+                await self._mirror_edit(known, message, link, provider)
+                result.edited += 1
+            cursor = later_cursor(cursor, provider.cursor_of(message))
+
+        if result.full:
+            present = {m.id for m in messages}
+            for row in by_id.values():
+                if row.origin == Origin.PROVIDER and row.provider_message_id not in present \
+                        and row.state in (MessageState.POSTED, MessageState.POSTING) \
+                        and not is_part_key(row.provider_message_id):
+                    await self._mirror_delete(row, link, provider)
+                    result.deleted += 1
+        status = await self._announce_status(link, provider) if result.full else None
+        active = bool(result.posted or result.edited or result.deleted)
+        now = time.time()
+        await self._store.record_poll(link.id, cursor=cursor, request_status=status, active=active,
+                                      next_poll_at=now + self._interval(link, now, active=active))
+        if result.posted or result.edited or result.deleted or result.adopted:
+            log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
+                                    "deleted": result.deleted, "adopted": result.adopted, "full": result.full})
+        return result
+
+    async def _post(self, row: MappedMessage, link: Link, provider: Provider) -> None:
+        # bot/bridge/mirror.py: attributed Block Kit posts, in parts when long; an edit mentions nobody again.
+        await self._mirror.post(row, link, provider, mention=mention_for(link))
+        metrics.relayed("to_slack", link.provider, "created")
+
+    async def _announce_status(self, link: Link, provider: Provider) -> str | None:
+        """On full polls: a change of the request's status is announced in its thread."""
+        info = await provider.get_request(link.request_id)
+        if info.status and link.request_status and info.status != link.request_status and link.thread_ts:
+            await self._slack.post(channel=link.channel_id, thread_ts=link.thread_ts,
+                                   text=status_text(old=link.request_status, new=info.status,
+                                                    provider_name=provider.display_name))
+        return info.status
+
+    async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
+        log.warning("a retried create was applied twice; removing the late copy",
+                    extra={"link_id": link.id, "message_id": message.id})
+        await self._store.insert_duplicate(link_id=link.id, provider_message_id=message.id)
+        if isinstance(provider, SupportsDelete):
+            with contextlib.suppress(NotFound):  # already gone
+                await provider.delete_message(link.request_id, message.id)
+
+    async def _mirror_edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
+        await self._mirror.edit(row, message, link, provider)
+        metrics.relayed("to_slack", link.provider, "edited")
+
+    async def _mirror_delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
+        await self._mirror.delete(row, link, provider)
+        metrics.relayed("to_slack", link.provider, "deleted")
