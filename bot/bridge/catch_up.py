@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.bridge.inbox import Inbox
@@ -28,8 +28,22 @@ log = logging.getLogger(__name__)
 CLOCK_MARGIN_SECONDS = 10.0
 
 
-def _later(a: str, b: str) -> str:
-    return a if Decimal(a) >= Decimal(b) else b
+def slack_ts_value(ts: str | None) -> Decimal | None:
+    """A Slack ts as a number, or None for anything that is not one (pure).
+
+    The store also keys rows that are not Slack messages of their own: part k of a long reply
+    (`ts#k`) and an edit sent as a follow-up (`ts~edited`); those are not numbers.
+    """
+    try:
+        value = Decimal(ts or "")
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def message_ts(key: str) -> str:
+    """The Slack message a store key belongs to: `ts#2` and `ts~edited` belong to `ts` (pure)."""
+    return key.partition("#")[0].partition("~")[0]
 
 
 def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, channel: str, thread_ts: str,
@@ -39,14 +53,16 @@ def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, ch
     `pending` are the link's inbox events not yet applied: a reply waiting there whose message is gone
     from the thread was deleted, and must not be created later. A message newer than everything the read
     saw (and than `read_started`, less a margin for clock skew) may simply have been posted after the
-    read, so its absence proves nothing.
+    read, so its absence proves nothing. Only a Slack message's own row speaks for it: the parts and
+    follow-ups stored under its key (`ts#2`, `ts~…`) are never taken for messages of their own.
     """
-    known = {r.slack_ts: r for r in rows if r.origin == Origin.SLACK and r.slack_ts}
+    known = {r.slack_ts: r for r in rows if r.origin == Origin.SLACK and r.slack_ts
+             and message_ts(r.slack_ts) == r.slack_ts and slack_ts_value(r.slack_ts) is not None}
     events: list[ThreadEvent] = []
     present: set[str] = set()
-    for message in thread:
+    for message in sorted(thread, key=lambda m: slack_ts_value(m.get("ts")) or Decimal(0)):
         ts = message.get("ts")
-        if not ts or ts == thread_ts:
+        if not isinstance(ts, str) or ts == thread_ts or slack_ts_value(ts) is None:
             continue
         present.add(ts)
         user = message.get("user")
@@ -61,16 +77,18 @@ def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, ch
         if edited_ts and (ts not in known or known[ts].slack_edited_ts != edited_ts):
             events.append(ThreadEvent(EventKind.EDIT, channel, ts, thread_ts, user, text,
                                       f"edit:{channel}:{ts}:{edited_ts}", str(edited_ts)))
-    horizon = max(present | {thread_ts}, key=Decimal)
+    horizon = max([slack_ts_value(ts) or Decimal(0) for ts in present] + [slack_ts_value(thread_ts) or Decimal(0)])
     if read_started is not None:
-        horizon = _later(horizon, f"{read_started - CLOCK_MARGIN_SECONDS:.6f}")
+        horizon = max(horizon, Decimal(f"{read_started - CLOCK_MARGIN_SECONDS:.6f}"))
     gone: dict[str, str | None] = {ts: row.slack_user for ts, row in known.items()
                                    if row.state in (MessageState.SENT, MessageState.PENDING)}
     for event in pending:
-        if event.kind != EventKind.DELETE and event.slack_ts not in known:
+        if event.kind != EventKind.DELETE and event.slack_ts not in known \
+                and slack_ts_value(event.slack_ts) is not None and message_ts(event.slack_ts) == event.slack_ts:
             gone.setdefault(event.slack_ts, event.user_id)
-    for ts, user in sorted(gone.items(), key=lambda item: Decimal(item[0])):
-        if ts not in present and Decimal(ts) <= Decimal(horizon):
+    for ts, user in sorted(gone.items(), key=lambda item: slack_ts_value(item[0]) or Decimal(0)):
+        value = slack_ts_value(ts)
+        if ts not in present and value is not None and value <= horizon:
             events.append(ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, user, "", f"delete:{channel}:{ts}"))
     return events
 

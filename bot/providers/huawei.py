@@ -49,6 +49,7 @@ from bot.providers.huawei_models import (
     ShowCaseDetailResponse,
 )
 from bot.providers.huawei_signing import HuaweiAkSkAuth
+from bot.providers.ordering import ListOrder
 from bot.settings import Settings
 from bot.text.formats import TextFormat
 
@@ -164,6 +165,7 @@ class HuaweiOSM:
         self._group_id = group_id
         self._zone = zone
         self._policy = policy or RetryPolicy()
+        self._order = ListOrder()  # the doc does not say which way ListMessages answers
 
     def validate_request_id(self, raw: str) -> str:
         candidate = raw.strip()
@@ -298,15 +300,8 @@ class HuaweiOSM:
         raise Unavailable("the message list kept changing while it was read", provider=self.display_name)
 
     def _chronological(self, items: list[QueryMessageInfoV2]) -> list[QueryMessageInfoV2]:
-        # The doc does not say in which order ListMessages answers: newest-first lists are turned
-        # round, then a stable sort by creation time keeps the server's order between equal times.
-        times = [parse_time(item.create_time, self._zone) for item in items]
-        known = [t for t in times if t is not None]
-        if len(known) >= 2 and known[0] > known[-1]:
-            items, times = items[::-1], times[::-1]
-        floor = datetime.min.replace(tzinfo=UTC)
-        order = sorted(range(len(items)), key=lambda i: times[i] or floor)
-        return [items[i] for i in order]
+        # The doc does not say in which order ListMessages answers (bot/providers/ordering.py).
+        return self._order.oldest_first(items, [parse_time(item.create_time, self._zone) for item in items])
 
     def _message(self, item: QueryMessageInfoV2, message_id: str) -> ProviderMessage:
         created = parse_time(item.create_time, self._zone)

@@ -42,6 +42,7 @@ from bot.providers.jitsudo_models import (
     RequestMessageList,
     parse_time,
 )
+from bot.providers.ordering import ListOrder
 from bot.settings import Settings
 from bot.text.formats import TextFormat
 
@@ -87,6 +88,7 @@ class JITSudo:
     def __init__(self, client: httpx.AsyncClient, *, policy: RetryPolicy | None = None) -> None:
         self._client = client
         self._policy = policy or RetryPolicy()
+        self._order = ListOrder()  # the docs do not say which way the message list runs
 
     def validate_request_id(self, raw: str) -> str:
         canonical = _uuid(raw)
@@ -194,7 +196,7 @@ class JITSudo:
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
         since = parse_time(after) - CURSOR_OVERLAP if after else None
         path = self._path(request_id, "messages")
-        seen: dict[str, ProviderMessage] = {}
+        seen: dict[str, ProviderMessage] = {}  # in the server's order
         cursors: set[str] = set()
         cursor: str | None = None
         for _ in range(MAX_PAGES):
@@ -205,8 +207,7 @@ class JITSudo:
             except ValidationError:
                 raise Unavailable("garbled message list", provider=self.display_name) from None
             for item in page.data:
-                if since is None or parse_time(item.created_at) >= since:
-                    seen[item.id] = self._from_item(item)
+                seen.setdefault(item.id, self._from_item(item))
             if not page.has_more:
                 break
             if not page.next_cursor or page.next_cursor in cursors:
@@ -216,7 +217,11 @@ class JITSudo:
             cursor = page.next_cursor
         else:
             log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
-        return sorted(seen.values(), key=lambda m: (parse_time(m.created or ""), m.id))
+        # The docs do not say which way the list runs; equal times keep the server's order (ordering.py).
+        listed = list(seen.values())
+        times = [parse_time(m.created) if m.created else None for m in listed]
+        return [m for m in self._order.oldest_first(listed, times)
+                if since is None or m.created is None or parse_time(m.created) >= since]
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created

@@ -197,3 +197,30 @@ def test_a_restart_loses_nothing_and_doubles_nothing(pbot: RunningBot, slack: Fa
         assert [t.rsplit("\n", 1)[1] for t in thread_texts(slack, thread)] == ["before", "after"]
     finally:
         pbot.stop()
+
+
+def test_a_newest_first_list_with_equal_times_is_posted_in_the_order_written(pbot: RunningBot, slack: FakeSlack,
+                                                                              world: World) -> None:
+    """Huawei's and JITSudo's docs do not say which way their lists run. Two answers written in the same
+    second were posted in reverse; a case whose messages all share one second is turned by what earlier lists
+    showed."""
+    if world.name == "cloudforce-one":
+        pytest.skip("Cloudforce One is asked for sort_order=asc")
+    world.fake.newest_first = True
+    request_id, thread = link(pbot, slack, world, earlier="first, a minute earlier")
+    same = "2026-03-01T10:00:00Z"
+    for text in ("second", "third, the same second", "fourth, the same second"):
+        world.fake.add_message(request_id, content=text, created=same)
+    pbot.poll(full=True)
+    shown = [text.splitlines()[-1] for text in thread_texts(slack, thread)]
+    assert shown == ["first, a minute earlier", "second", "third, the same second", "fourth, the same second"]
+
+    answered = len(slack.responses)
+    only_one_second = world.new_request()
+    for text in ("one", "two", "three"):
+        world.fake.add_message(only_one_second, content=text, created="2026-03-01T11:00:00Z")
+    pbot.command(f"link {world.name} {only_one_second}", response_url=slack.response_url("link"))
+    wait_for(lambda: len(slack.responses) > answered, what="the second link answer")
+    found = pbot.run(pbot.service.store.find_link(channel_id=CHANNEL, provider=world.name, request_id=only_one_second))
+    assert found is not None and found.thread_ts, slack.responses
+    assert [text.splitlines()[-1] for text in thread_texts(slack, found.thread_ts)] == ["one", "two", "three"]

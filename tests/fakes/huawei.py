@@ -95,6 +95,7 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         self.ak, self.sk, self.domain_id, self.token = ak, sk, domain_id, token
         self.customer_name = customer_name  # replier_name of messages created through the API
         self.time_style = "offset"
+        self.newest_first = False  # the doc does not say which way ListMessages runs
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._lock = threading.Lock()
         self._cases: dict[str, dict[str, Any]] = {}
@@ -233,6 +234,7 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         offset = _int_param(request, "offset", default=0, high=65535)
         limit = _int_param(request, "limit", default=10, high=100)
         items = self._ordered(ctx["case_id"])
+        items = items[::-1] if self.newest_first else items
         page = [self._wire(m, ctx["zone"]) for m in items[offset: offset + limit]]
         return {"count": len(items), "message_list": page}
 

@@ -8,7 +8,8 @@ X-Tenant-ID naming the credential's tenant. Errors are ``{code, message, details
 This fake's own choices where the docs are silent (named constants below): the status codes and
 codes of a missing/invalid tenant header (400 ``invalid_tenant_id``), a malformed path id or query
 (400 ``invalid_input``), a policy refusal (403 ``forbidden`` with notices), 429 and 5xx bodies; list
-order (oldest first) and the cursor (base64 of the last item's sort key); grant details.
+order (oldest first, or newest first with ``newest_first``; messages sharing a time stay in the order they
+were written) and the cursor (base64 of the last item's id); grant details.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         self.api_key, self.bearer_token, self.tenant_id = api_key, bearer_token, tenant_id
         self.service_identity = service_identity
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self.newest_first = False  # the docs do not say which way the message list runs
         self._lock = threading.Lock()
         self._requests: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -185,10 +187,13 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         raw_limit = query.get("limit", str(LIMIT_DEFAULT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= LIMIT_MAX:
             raise _ApiError(400, CODE_INVALID_INPUT, f"limit: must be an integer from 1 to {LIMIT_MAX}")
-        items = self._messages[ctx["request_id"]]
+        items = self._messages[ctx["request_id"]][::-1] if self.newest_first else self._messages[ctx["request_id"]]
         if "cursor" in query:
             last = _decode_cursor(query["cursor"])
-            items = [m for m in items if (m["created_at"], m["id"]) > last]
+            ids = [m["id"] for m in items]
+            if last not in ids:
+                raise _ApiError(400, CODE_INVALID_INPUT, "cursor: not a cursor from this API")
+            items = items[ids.index(last) + 1:]
         page, rest = items[: int(raw_limit)], items[int(raw_limit):]
         next_cursor = _encode_cursor(page[-1]) if rest else None
         return 200, {"data": [_wire(m) for m in page], "next_cursor": next_cursor, "has_more": bool(rest)}
@@ -242,7 +247,7 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
                    "author_id": author_id, "content": content, "metadata": copy.deepcopy(metadata),
                    "created_at": stamp}
         messages.append(message)
-        messages.sort(key=lambda m: (m["created_at"], m["id"]))
+        messages.sort(key=lambda m: m["created_at"])  # stable: equal times stay in the order written
         return message
 
     # ----------------------------------------------------------------- test helpers
@@ -347,14 +352,12 @@ def _json_object(text: str) -> dict[str, Any]:
 
 
 def _encode_cursor(message: dict[str, Any]) -> str:
-    key = json.dumps([format_time(message["created_at"]), message["id"]])
-    return base64.urlsafe_b64encode(key.encode()).decode()
+    return base64.urlsafe_b64encode(json.dumps(message["id"]).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+def _decode_cursor(cursor: str) -> str:
     try:
-        stamp, message_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return _utc(datetime.fromisoformat(stamp.replace("Z", "+00:00"))), str(message_id)
+        return str(json.loads(base64.urlsafe_b64decode(cursor.encode())))
     except (ValueError, TypeError, AttributeError):
         raise _ApiError(400, CODE_INVALID_INPUT, "cursor: not a cursor from this API") from None
 

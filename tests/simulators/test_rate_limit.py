@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import httpx
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.rate_limit import WindowLimit
@@ -36,3 +38,18 @@ def test_a_new_window_starts_when_the_block_ends() -> None:
     limit.block_now(2)  # the same user went over elsewhere
     assert limit.admit() == (False, {"Ratelimit": '"default";r=0;t=2', "Ratelimit-Policy": '"default";q=1;w=10',
                                      "Retry-After": "2"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.floats(min_value=0, max_value=1e4), window=st.sampled_from([2.0, 60.0, 300.0]),
+       block=st.sampled_from([2.0, 30.0, 300.0]))
+def test_the_headers_do_not_depend_on_the_clock_value(start: float, window: float, block: float) -> None:
+    """`ceil(start + 60 - now)` read 61 for some clock values (one run in fourteen on a fresh boot)."""
+    now = [start]
+    limit = WindowLimit(requests=1, window=window, block=block, clock=lambda: now[0])
+    allowed, headers = limit.admit()
+    assert allowed and headers["Ratelimit"] == f'"default";r=0;t={int(window)}'
+    refused, headers = limit.admit()
+    assert not refused and headers["Retry-After"] == str(int(block))
+    limit.block_now(block)
+    assert limit.admit()[1]["Retry-After"] == str(int(block))
