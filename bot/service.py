@@ -17,6 +17,7 @@ from bot.bridge.forwarding import Forwarder
 from bot.bridge.home_tab import HomeTab
 from bot.bridge.inbox import Inbox
 from bot.bridge.leases import Leases, replica_id
+from bot.bridge.link_queue import LinkQueue
 from bot.bridge.linking import Linker
 from bot.bridge.locks import LinkLocks
 from bot.bridge.new_request import RequestCreator
@@ -90,6 +91,8 @@ class Service:
                               access=Access(settings=self.settings, slack=self.slack))
         self.requests = RequestCreator(store=self.store, providers=self.providers, slack=self.slack,
                                        linker=self.linker, access=Access(settings=self.settings, slack=self.slack))
+        self.linker.queue = LinkQueue(store=self.store, providers=self.providers, slack=self.slack,
+                                      budget=self.budget, owner=self.leases.owner, make=self.linker.make)
         self.home = HomeTab(store=self.store, providers=self.providers, slack=self.slack)
         self.shortcuts = Shortcuts(providers=self.providers, slack=self.slack, linker=self.linker,
                                    forwarder=forwarder)
@@ -138,8 +141,16 @@ class Service:
         # Often enough that events stored by another replica reach this link's leaseholder within seconds.
         scheduler.add_job(self.inbox.tick, "interval", seconds=min(self.settings.retry_interval_seconds, 2.0),
                           id="inbox", max_instances=1, coalesce=True, next_run_time=datetime.now())
+        # Links queued while the provider's budget was busy, made as it allows (and resumed after a restart).
+        scheduler.add_job(self.link_queue.tick, "interval", seconds=1.0, id="links", max_instances=2,
+                          coalesce=True, next_run_time=datetime.now())
         scheduler.start()
         self.scheduler = scheduler
+
+    @property
+    def link_queue(self) -> LinkQueue:
+        assert self.linker.queue is not None  # set in __post_init__
+        return self.linker.queue
 
     async def close(self) -> None:
         if self.scheduler is not None:
@@ -147,6 +158,7 @@ class Service:
         await self.shortcuts.background.wait_idle()
         await self.requests.background.wait_idle()
         await self.poller.wait_idle()
+        await self.link_queue.wait_idle()
         await self.inbox.wait_idle()
         await self.leases.release_all()
         for provider in self.providers.values():

@@ -23,7 +23,7 @@ from bot.logs import JsonFormatter, Redactor
 from bot.providers.cloudforce_one import CloudforceOne
 from bot.settings import load_settings
 from bot.slack.commands import Action, parse
-from bot.slack.replies import error_reply
+from bot.slack.replies import error_reply, wait_text
 
 REQUIRED = {"slack_bot_token": "xoxb-1", "slack_signing_secret": "s", "cloudflare_account_id": "a" * 32,
             "cloudflare_api_token": "t", "_env_file": None}
@@ -102,12 +102,20 @@ def test_retry_after(header: str | None, expected: float) -> None:
     (InvalidInput("`x` is not a Cloudforce One request id."), "`x` is not a Cloudforce One request id."),
     (NotFound("gone", provider="Cloudforce One"), "Cloudforce One says it does not exist"),
     (PermissionDenied("no", provider="Cloudforce One"), "refused the bot's credentials"),
-    (RateLimited("slow down", retry_after=30, provider="Cloudforce One"), "try again in 30s"),
+    (RateLimited("slow down", retry_after=30, provider="Cloudforce One"), "try again in about 30 s"),
+    (RateLimited("budget", retry_after=0.2, provider="Cloudforce One"), "try again in about 10 s"),
+    (RateLimited("blocked", retry_after=290, provider="Cloudforce One"), "try again in about 5 min"),
     (Unavailable("HTTP 503", provider="Cloudforce One"), "could not be reached (HTTP 503)"),
     (Rejected("too long", provider="Cloudforce One"), "refused it (too long)"),
 ])
 def test_error_replies_name_what_failed(error: Exception, expected: str) -> None:
     assert expected in error_reply(error, doing="Linking")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("seconds, expected", [(0.0, "about 10 s"), (0.4, "about 10 s"), (31, "about 40 s"),
+                                               (54, "about 60 s"), (100, "about 2 min"), (250, "about 4 min")])
+def test_a_wait_is_told_honestly_never_as_zero(seconds: float, expected: str) -> None:
+    assert wait_text(seconds) == expected
 
 
 def test_logs_never_carry_secrets() -> None:

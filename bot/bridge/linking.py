@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping
 
 from bot.bridge.access import Access
 from bot.bridge.leases import Leases
+from bot.bridge.link_queue import LinkQueue
 from bot.bridge.locks import LinkLocks
 from bot.bridge.notifications import announcement_blocks
 from bot.bridge.poller import Poller
-from bot.errors import BridgeError, InvalidInput, Rejected
-from bot.models import LinkState
-from bot.providers.base import Provider
+from bot.errors import BridgeError, InvalidInput, RateLimited, Rejected
+from bot.models import Link, LinkState
+from bot.providers.base import Provider, RequestInfo
 from bot.slack.gateway import SlackGateway
 from bot.slack.post_texts import link_metadata, root_text
 from bot.slack.replies import error_reply
@@ -32,6 +34,7 @@ class Linker:
         self._slack = slack
         self._poller = poller
         self._locks = locks
+        self.queue: LinkQueue | None = None  # set by the service: links the budget cannot serve now wait there
 
     def provider_for(self, name: str | None) -> Provider:
         if name is None:
@@ -69,15 +72,20 @@ class Linker:
     async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None,
                    thread_ts: str | None = None, notify: bool = False) -> str:
         """Link the request to a new root message's thread, or to the existing thread `thread_ts` (the
-        "Link thread to request" shortcut), and back-fill the conversation into it."""
+        "Link thread to request" shortcut), and back-fill the conversation into it. A `/request link` the
+        provider's budget cannot serve within seconds is queued (bot/bridge/link_queue.py) and the person
+        told how long it should take, never refused."""
         provider = self.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
         refused = await self.refusal(channel=channel, user=user, provider=provider, request_id=request_id,
                                      thread_ts=thread_ts)
         if refused:
             return refused
-        doing = f"Linking {provider.display_name} request `{request_id}`"
         existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        if self.queue is not None and thread_ts is None:
+            return await self._link_or_queue(existing, self.queue, provider=provider, request_id=request_id,
+                                             channel=channel, user=user, notify=notify)
+        doing = f"Linking {provider.display_name} request `{request_id}`"
         try:
             info = await provider.get_request(request_id)
         except BridgeError as exc:
@@ -85,12 +93,44 @@ class Linker:
         link = existing or await self._store.create_link(
             provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
             title=info.title, request_status=info.status)
+        return await self.make(link, provider, info, thread_ts=thread_ts, notify=notify)
+
+    async def _link_or_queue(self, existing: Link | None, queue: LinkQueue, *, provider: Provider, request_id: str,
+                             channel: str, user: str, notify: bool) -> str:
+        """The row first (so a restart resumes it), then the link now if the budget allows, else in line."""
+        put = functools.partial(queue.put, provider=provider, request_id=request_id, channel=channel, user=user,
+                                notify=notify)
+        if existing is not None:  # queued already (a repeat, or a link a crash interrupted)
+            return await put(existing)
+        link = await self._store.create_link(provider=provider.name, request_id=request_id, channel_id=channel,
+                                             created_by=user, title=None, request_status=None)
+        if await queue.busy(provider.name):
+            return await put(link)
+        with queue.working(link.id):
+            try:
+                info = await provider.get_request(request_id)
+            except RateLimited:
+                info = None  # the budget filled up meanwhile: in line after all
+            except BridgeError as exc:
+                await self._store.unlink(link.id)
+                return error_reply(exc, doing=f"Linking {provider.display_name} request `{request_id}`")
+            if info is not None:
+                await self._store.set_request_details(link.id, title=info.title, request_status=info.status)
+                return await self.make(link, provider, info, notify=notify)
+        return await put(link)
+
+    async def make(self, link: Link, provider: Provider, info: RequestInfo, *, thread_ts: str | None = None,
+                   notify: bool = False) -> str:
+        """Complete a link in state `linking`: post its root (or announce it in `thread_ts`), activate it,
+        back-fill the request's messages; the text for the person who linked it."""
+        request_id, channel = link.request_id, link.channel_id
+        doing = f"Linking {provider.display_name} request `{request_id}`"
         if notify:
             await self._store.set_notify_linker(link.id, True)
         try:
             # In an existing thread the same announcement is a reply: what the thread held before it stays
             # in Slack, and its ts (linked_ts) marks where the bridged part begins.
-            text = root_text(info, provider_name=provider.display_name, linked_by=user)
+            text = root_text(info, provider_name=provider.display_name, linked_by=link.created_by)
             ts = await self._slack.post(channel=channel, text=text, thread_ts=thread_ts,
                                         blocks=announcement_blocks(text, link_id=link.id,
                                                                    on=notify or link.notify_linker),

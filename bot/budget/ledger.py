@@ -124,6 +124,18 @@ class Budget:
                           capacity=row["capacity"])
         return max(0.0, tokens - self._reserve(provider))
 
+    async def eta(self, provider: str, *, cost: float) -> float:
+        """Seconds until `cost` calls could have been made in a row at the budget's pace, from its state now
+        (a pause included); 0 when they fit at once. Other takers make it longer: an estimate."""
+        if provider not in self._limits:
+            return 0.0
+        row = await self._load(provider)
+        now = self._clock()
+        paused = max(0.0, float(row["paused_until"]) - now)
+        tokens = refilled(row["tokens"], elapsed=now - row["updated_at"], per_second=row["per_second"],
+                          capacity=row["capacity"])
+        return paused + max(0.0, cost - tokens) / float(row["per_second"])
+
     def _reserve(self, provider: str) -> float:
         row = self._rows.get(provider)
         return reserve(float(row["capacity"])) if row is not None else self._limits[provider].reserve

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from bot.errors import (
     BridgeError,
     InvalidInput,
@@ -31,9 +33,17 @@ def error_reply(exc: BridgeError, *, doing: str) -> str:
         return (f":warning: {doing} failed: {where} refused the bot's credentials ({detail}). "
                 "Ask whoever runs Request Bridge to check its API credentials and account.")
     if isinstance(exc, RateLimited):
-        return f":hourglass: {doing} failed: {where} is rate limiting the bot; try again in {exc.retry_after:.0f}s."
+        wait = wait_text(exc.retry_after)
+        return f":hourglass: {doing} failed: {where} is rate limiting the bot; try again in {wait}."
     if isinstance(exc, Unavailable):
         return f":warning: {doing} failed: {where} could not be reached ({detail}). Try again shortly."
     if isinstance(exc, Rejected):
         return f":warning: {doing} failed: {where} refused it ({detail})."
     return f":warning: {doing} failed: {detail}"
+
+
+def wait_text(seconds: float) -> str:
+    """A wait as a person reads it: "about 10 s", "about 2 min"; never "0s" (pure)."""
+    if seconds < 55:
+        return f"about {max(10, math.ceil(seconds / 10) * 10)} s"
+    return f"about {max(1, round(seconds / 60))} min"

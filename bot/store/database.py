@@ -31,6 +31,7 @@ from bot.models import (
 from bot.store import schema
 from bot.store.budgets import BudgetRows
 from bot.store.creations import CreationRows
+from bot.store.link_queue import QueuedLinkRows
 from bot.store.migrations import migrate
 
 L = schema.links
@@ -96,7 +97,7 @@ def _sqlite_begin(conn: Connection) -> None:
 _WRITE = "request_bridge_write"
 
 
-class Store(BudgetRows, CreationRows):
+class Store(BudgetRows, CreationRows, QueuedLinkRows):
     """All reads and writes of the bridge's durable state."""
 
     def __init__(self, engine: AsyncEngine | Engine) -> None:
@@ -234,15 +235,16 @@ class Store(BudgetRows, CreationRows):
         rows = await self._fetch(select(L).where(L.c.state == LinkState.ACTIVE).order_by(L.c.id))
         return [Link(**r) for r in rows]
 
-    async def claim_link(self, link_id: int, *, owner: str, seconds: float) -> bool:
-        """Take or renew this replica's lease on a link; False while another replica holds it.
+    async def claim_link(self, link_id: int, *, owner: str, seconds: float,
+                         state: LinkState = LinkState.ACTIVE) -> bool:
+        """Take or renew this replica's lease on a link (in `state`); False while another replica holds it.
 
         One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win.
         """
         now = time.time()
         async with self._write() as conn:
             result = await conn.execute(update(L).where(
-                L.c.id == link_id, L.c.state == LinkState.ACTIVE,
+                L.c.id == link_id, L.c.state == state,
                 or_(L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now),
             ).values(lease_owner=owner, lease_until=now + seconds))
         return bool(result.rowcount)
