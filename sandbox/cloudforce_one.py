@@ -237,6 +237,7 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
                 # still applied after the delay: a client timeout is an ambiguous outcome too.
                 await asyncio.sleep(fault.delay)
             response = self._handle(request, handler)
+            self._applied(op, response.status)
             if kind == "apply_then_500":
                 return failure(500, CODE_INTERNAL_ERROR, "Internal server error")
             return response

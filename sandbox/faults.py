@@ -8,6 +8,7 @@ import random
 import socket
 import struct
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -38,6 +39,9 @@ class FaultInjection:
         self._fault_rng = random.Random(0)
         self._fault_kinds: tuple[str, ...] = ()
         self._fault_delay = 5.0
+        # Called with the op's name once a call has been applied, before its answer is sent: the
+        # fault-injection suite kills the bot there, between a create and its confirmation.
+        self.after_applied: Callable[[str], None] | None = None
 
     def fail_next(self, op: str, kind: str, *, count: int = 1, retry_after: int | None = None,
                   delay: float = 5.0) -> None:
@@ -65,6 +69,10 @@ class FaultInjection:
         with self._fault_lock:
             self._faults.clear()
             self._fault_rate = 0.0
+
+    def _applied(self, op: str, status: int) -> None:
+        if self.after_applied is not None and status < 400:
+            self.after_applied(op)
 
     @property
     def fault_count(self) -> int:

@@ -166,8 +166,13 @@ class Outbound:
 
     async def _edit_unsupported(self, event: SlackEvent, row: MappedMessage, content: str, link: Link,
                                 provider: Provider) -> None:
-        """Say so; with EDIT_FOLLOW_UP on, also send the new text as an "(edited)" message."""
-        await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+        """Say so; with EDIT_FOLLOW_UP on, also send the new text as an "(edited)" message.
+
+        The row keeps the text the provider holds: a provider that names no message (Huawei) is matched by
+        that text, and a row carrying the edit would take its own message for someone else's and echo it."""
+        if event.edited_ts is not None and event.edited_ts == row.slack_edited_ts:
+            return  # this edit was handled already
+        await self._store.update_message(row.id, slack_edited_ts=event.edited_ts)
         if not self._edit_follow_up:
             await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
                                                    "your edit stays in Slack only.")

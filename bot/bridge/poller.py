@@ -166,12 +166,15 @@ class Poller:
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
         by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
                  if r.provider_message_id}
-        # Our own creates whose answer was lost: recognised by content rather than echoed back.
-        # Also creates the provider confirmed without naming an id (some APIs answer with no id).
+        # Our own creates whose answer was lost: recognised by content rather than echoed back. Also creates
+        # the provider confirmed without naming an id (some APIs answer with no id), and creates whose answer
+        # was lost before their Slack message was deleted: the create may have happened all the same.
         unsure = [r for r in rows if r.origin == Origin.SLACK and r.attempts > 0 and (
-            r.state == MessageState.PENDING or (r.state == MessageState.SENT and r.provider_message_id is None))]
+            r.state == MessageState.PENDING or (r.state in (MessageState.SENT, MessageState.DELETED)
+                                                and r.provider_message_id is None))]
         # A create that timed out can still be applied later, after its retry succeeded: such a late copy
         # of one of our retried messages is removed, never echoed.
+        unsure.sort(key=lambda r: r.state == MessageState.DELETED)  # the same text again: the live one first
         retried = {r.content.strip() for r in rows if r.origin == Origin.SLACK and r.attempts > 1}
         cursor = link.poll_cursor
         for message in messages:
@@ -180,7 +183,7 @@ class Poller:
                 twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
                 if twin is not None:
                     unsure.remove(twin)
-                    await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    await self._adopt(twin, message, link, provider)
                     result.adopted += 1
                 elif message.content.strip() in retried:
                     await self._remove_late_copy(message, link, provider)
@@ -228,6 +231,19 @@ class Poller:
                                    text=status_text(old=link.request_status, new=info.status,
                                                     provider_name=provider.display_name))
         return info.status
+
+    async def _adopt(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
+        """One of our creates, found by content: recorded, never echoed; removed if its Slack message is gone."""
+        if row.state != MessageState.DELETED:
+            await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=message.id)
+            return
+        await self._store.update_message(row.id, provider_message_id=message.id)
+        if isinstance(provider, SupportsDelete):
+            with contextlib.suppress(NotFound):  # already gone
+                await provider.delete_message(link.request_id, message.id)
+        else:  # the provider keeps it (it cannot delete); the bridge keeps it out of the thread
+            log.info("a reply deleted in Slack was created before its deletion; it stays on the request",
+                     extra={"link_id": link.id, "message_id": message.id})
 
     async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
         log.warning("a retried create was applied twice; removing the late copy",

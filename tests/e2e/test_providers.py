@@ -224,3 +224,37 @@ def test_a_newest_first_list_with_equal_times_is_posted_in_the_order_written(pbo
     found = pbot.run(pbot.service.store.find_link(channel_id=CHANNEL, provider=world.name, request_id=only_one_second))
     assert found is not None and found.thread_ts, slack.responses
     assert [text.splitlines()[-1] for text in thread_texts(slack, found.thread_ts)] == ["one", "two", "three"]
+
+
+def test_an_edit_the_provider_cannot_apply_is_not_echoed(pbot: RunningBot, slack: FakeSlack, world: World) -> None:
+    """Huawei names no message: its reply is known by the text it holds, so the row must keep that text."""
+    request_id, thread = link(pbot, slack, world)
+    ts = "1800000000.000700"
+    reply(pbot, thread, ts, "first draft")
+    wait_for(lambda: world.contents(request_id), what="the create")
+    pbot.post_event(events.edit(channel=CHANNEL, thread_ts=thread, ts=ts, old="first draft", new="final"),
+                    event_id="EvEdit7")
+    wait_for(lambda: pbot.drain() is not None and pbot.pending_events() == 0, what="the edit")
+    pbot.poll(full=True)
+    pbot.poll()
+    assert thread_texts(slack, thread) == []
+    assert len(world.contents(request_id)) == 1
+
+
+def test_a_create_whose_answer_was_lost_before_its_reply_was_deleted_is_not_echoed(
+        pbot: RunningBot, slack: FakeSlack, world: World) -> None:
+    """Killed between the create and its answer, and the reply deleted in Slack meanwhile: the message is on
+    the provider all the same. It is recognised, never posted back; removed where the provider can delete."""
+    request_id, thread = link(pbot, slack, world)
+    store = pbot.service.store
+    found = pbot.run(store.find_link(channel_id=CHANNEL, provider=world.name, request_id=request_id))
+    assert found is not None
+    content = "Alice (via Slack): gone soon"
+    row = pbot.run(store.insert_slack_message(link_id=found.id, slack_ts="1800000000.000800", slack_user="U111",
+                                              content=content))
+    pbot.run(store.update_message(row.id, attempts=1, state="deleted"))
+    pbot.run(pbot.service.providers[world.name].create_message(request_id, content))  # the answer never came
+    pbot.poll(full=True)
+    pbot.poll()
+    assert thread_texts(slack, thread) == []
+    assert world.contents(request_id) == ([] if world.can_delete else [content])

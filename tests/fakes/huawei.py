@@ -149,6 +149,7 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
                     answer = handler(request, {"case_id": case_id, "customer": customer, "zone": zone})
             except _ApiError as err:
                 return error_body(err.status, err.code, err.message)
+            self._applied(op, 200)
             if fault is not None:  # apply_then_500
                 return error_body(500, CODE_INTERNAL, "Internal Server Error")
             return web.json_response(answer)

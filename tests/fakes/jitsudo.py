@@ -132,6 +132,7 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
             if fault is not None and fault.kind == "slow":
                 await asyncio.sleep(fault.delay)  # still applied after the client gave up
             response = self._handle(request, handler)
+            self._applied(op, response.status)
             if fault is not None and fault.kind == "apply_then_500":
                 return error(500, CODE_INTERNAL, "internal error")
             return response

@@ -25,8 +25,8 @@ from tests.harness import SIGNING_SECRET, sign
 REPORT_LINES: list[str] = []
 # Slack re-sends an unacknowledged event at once, after ~1 min and after ~5 min; scaled down here.
 SLACK_RETRY_DELAYS = (0.0, 0.3, 1.0, 2.5)
-SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "DATABASE_URL", "PORT", "POLL_", "LOG_", "RETRY_", "MAX_", "RECONCILE_",
-                    "ORDER_", "LEASE_", "REPLICA_")
+SETTING_PREFIXES = ("SLACK_", "CLOUDFLARE_", "HUAWEI_", "JITSUDO_", "DATABASE_URL", "PORT", "POLL_", "LOG_", "RETRY_",
+                    "MAX_", "RECONCILE_", "ORDER_", "LEASE_", "REPLICA_")
 
 
 class BotProcess:
@@ -39,18 +39,23 @@ class BotProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
         self.kills = 0
+        self._lock = threading.Lock()  # the crash loop and a fake's after-create hook both kill
 
     def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd, env=self._env,
-                                            stdout=log, stderr=log)
-        self.starts += 1
+        with self._lock, self._log.open("ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd,
+                                            env=self._env, stdout=log, stderr=log)
+            self.starts += 1
 
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self.kills += 1
+    def kill(self) -> bool:
+        """SIGKILL the bot if it is running; whether it was."""
+        with self._lock:
+            if self.process is None or self.process.poll() is not None:
+                return False
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+            self.kills += 1
+            return True
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -62,19 +67,21 @@ class BotProcess:
                 self.process.wait(10)
 
 
-def bot_env(*, slack: FakeSlack, cf: FakeCloudforceOne, port: int, db: Path | None = None,
-            database_url: str | None = None) -> dict[str, str]:
+def bot_env(*, slack: FakeSlack, cf: FakeCloudforceOne | None = None, port: int, db: Path | None = None,
+            database_url: str | None = None, provider: dict[str, str] | None = None) -> dict[str, str]:
+    """The bot's settings: Slack and Cloudforce One (`cf`), or another provider's (`provider`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    if cf is not None:
+        # The scripted exchange runs many times faster than a real team; the budget is tested in test_budget.py.
+        env.update(CLOUDFLARE_ACCOUNT_ID=cf.account_id, CLOUDFLARE_API_TOKEN="cf-test-token",
+                   CLOUDFLARE_BASE_URL=cf.base_url, CLOUDFLARE_REQUEST_BUDGET="6000/60")
+    env.update(provider or {})
     env.update(
         SLACK_BOT_TOKEN="xoxb-test-token", SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=slack.base_url,
-        CLOUDFLARE_ACCOUNT_ID=cf.account_id, CLOUDFLARE_API_TOKEN="cf-test-token", CLOUDFLARE_BASE_URL=cf.base_url,
         DATABASE_URL=database_url or f"sqlite:///{db}", PORT=str(port), HOST="127.0.0.1", POLL_INTERVAL_SECONDS="0.3",
         RECONCILE_EVERY_POLLS="3", RETRY_INTERVAL_SECONDS="0.1", MAX_RETRY_INTERVAL_SECONDS="1",
         MAX_ATTEMPTS="100000", ORDER_WINDOW_SECONDS="0.5", HTTP_TIMEOUT_SECONDS="1",
-        SLACK_REPLIES_PER_MINUTE="6000", LOG_LEVEL="WARNING",
-        # The scripted exchange runs many times faster than a real team; the budget is tested in test_budget.py.
-        CLOUDFLARE_REQUEST_BUDGET="6000/60",
-        LOG_FORMAT="json")
+        SLACK_REPLIES_PER_MINUTE="6000", LOG_LEVEL="WARNING", LOG_FORMAT="json")
     return env
 
 
@@ -138,6 +145,7 @@ class Scripted:
     slack_ts: str = ""
     deleted: bool = False
     order: int = 0
+    versions: list[str] = field(default_factory=list)  # every text its author gave it, the first one first
 
 
 @dataclass
@@ -158,9 +166,13 @@ def _inversions(sequence: list[int]) -> int:
     return sum(1 for a, b in zip(sequence, sequence[1:], strict=False) if a > b)
 
 
-def check(messages: list[Scripted], *, slack: FakeSlack, cf: FakeCloudforceOne, channel: str,
-          provider_text: Any, reply_text: Any) -> Figures:
-    """Compare both sides message by message."""
+def check(messages: list[Scripted], *, slack: FakeSlack, cf: Any, channel: str, provider_text: Any,
+          reply_text: Any, key_of_post: Any = None, slack_changes_follow: bool = True) -> Figures:
+    """Compare both sides message by message. `cf` is the provider's fake (anything with `messages(id)`);
+    `key_of_post` says which other-side message a Slack post mirrors (by default the id in its metadata).
+    Where the provider cannot edit or delete (`slack_changes_follow` False), a Slack reply must be there
+    exactly once with one of the texts its author gave it, unless it was deleted before it was sent."""
+    key_of = key_of_post or metadata_key
     figures = Figures(sent=len(messages))
     by_request: dict[str, list[dict[str, Any]]] = {}
     threads: dict[str, list[dict[str, Any]]] = {}
@@ -174,11 +186,21 @@ def check(messages: list[Scripted], *, slack: FakeSlack, cf: FakeCloudforceOne, 
             copies = [p for p in by_request[m.request_id] if token in p["content"]]
             expected = reply_text(m)
         else:
-            copies = [p for p in threads[m.request_id]
-                      if str(((p.get("metadata") or {}).get("event_payload") or {}).get("message_id")) == m.key]
+            copies = [p for p in threads[m.request_id] if key_of(p) == m.key]
             expected = provider_text(m)
         seen = [c.get("content", c.get("text")) for c in copies]
-        if m.deleted:
+        if m.side == "slack" and not slack_changes_follow:
+            allowed = [reply_text(Scripted(**{**m.__dict__, "text": text})) for text in m.versions or [m.text]]
+            if len(copies) > 1:
+                figures.doubled += len(copies) - 1
+                figures.problems.append(f"doubled {m.side} {m.key}: {seen}")
+            elif not copies and not m.deleted:
+                figures.lost += 1
+                figures.problems.append(f"lost {m.side} {m.key}: {m.text!r}")
+            elif copies and seen[0] not in allowed:
+                figures.stale_edits += 1
+                figures.problems.append(f"unknown text {m.side} {m.key}: {seen[0]!r} not in {allowed!r}")
+        elif m.deleted:
             marked = all(m.side == "provider" and "deleted this message" in s for s in seen)
             if m.side == "slack" and copies or m.side == "provider" and (len(copies) > 1 or not marked):
                 figures.stale_edits += 1
@@ -195,16 +217,20 @@ def check(messages: list[Scripted], *, slack: FakeSlack, cf: FakeCloudforceOne, 
     scripted_ids = {m.key for m in messages if m.side == "provider"}
     for thread in threads.values():
         for post in thread:
-            mirrored = ((post.get("metadata") or {}).get("event_payload") or {}).get("message_id")
-            if mirrored is not None and str(mirrored) not in scripted_ids:
+            mirrored = key_of(post)
+            if mirrored is not None and mirrored not in scripted_ids:
                 figures.doubled += 1  # an echo: the bridge posted back something it wrote itself
                 figures.problems.append(f"echoed into Slack: {post.get('text')!r}")
     for request_id, provider_side in by_request.items():
         slack_order = {f"[{m.key}]": m.order for m in messages if m.side == "slack" and m.request_id == request_id}
         arrived = [slack_order[t] for p in provider_side for t in slack_order if t in p["content"]]
         analyst_order = {m.key: m.order for m in messages if m.side == "provider" and m.request_id == request_id}
-        posted = [analyst_order[k] for p in threads[request_id]
-                  if (k := str(((p.get("metadata") or {}).get("event_payload") or {}).get("message_id")))
-                  in analyst_order]
+        posted = [analyst_order[k] for p in threads[request_id] if (k := key_of(p)) in analyst_order]
         figures.out_of_order += _inversions(arrived) + _inversions(posted)
     return figures
+
+
+def metadata_key(post: dict[str, Any]) -> str | None:
+    """The provider message id the bridge put in a post's metadata, if any."""
+    found = ((post.get("metadata") or {}).get("event_payload") or {}).get("message_id")
+    return None if found is None else str(found)

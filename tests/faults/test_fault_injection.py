@@ -1,6 +1,8 @@
 """Never lose, never double: a scripted two-way exchange while the bot is SIGKILLed and restarted at
-random points and both fakes inject 429s, 5xx, timeouts, resets and garbage. Seeded: set FAULT_SEED to
-replay a run. Prints one line of figures."""
+random points, and also right after a provider applied a create but before its answer left (the bot
+never learns the outcome), while both fakes inject 429s, 5xx, timeouts, resets and garbage. Run once per
+provider: Cloudforce One (ids, edits and deletions both ways), Huawei OSM (no message ids: identity by
+content) and JITSudo (cursors, ids). Seeded: set FAULT_SEED to replay a run. Prints one line of figures."""
 
 from __future__ import annotations
 
@@ -12,23 +14,26 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from bot.slack.post_texts import deleted_text, provider_message_text, reply_content
-from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests import events
+from tests.faults.sides import SIDES, Side
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
 from tests.harness import wait_for
 
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 CHANNEL = "C111"
 REQUESTS = 2
-SLACK_MESSAGES = 110
-ANALYST_MESSAGES = 110
-EDITS = 40
-DELETIONS = 20
-MIN_CRASHES = 20
+# Per provider run: moderate, so three providers take about as long as one larger run did.
+SLACK_MESSAGES = int(os.environ.get("FAULT_SLACK_MESSAGES", "70"))
+ANALYST_MESSAGES = int(os.environ.get("FAULT_ANALYST_MESSAGES", "70"))
+EDITS = 26
+DELETIONS = 14
+MIN_CRASHES = 15
+MIN_CREATE_KILLS, MAX_CREATE_KILLS = 3, 8  # kills between a create applied on the provider and its answer
 FAULT_RATE = float(os.environ.get("FAULT_RATE", "0.15"))
 NAMES = {"U111": "Alice", "U222": "Bob"}
 
@@ -39,71 +44,76 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_every_message_arrives_once_with_its_latest_content(tmp_path: Path) -> None:
+@pytest.mark.parametrize("provider", list(SIDES))
+def test_every_message_arrives_once_with_its_latest_content(provider: str, tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    slack, cf = FakeSlack(), FakeCloudforceOne()
-    with ServerThread(slack.app) as slack_server, ServerThread(cf.app) as cf_server:
+    slack, side = FakeSlack(), SIDES[provider]()
+    with ServerThread(slack.app) as slack_server, ServerThread(side.fake.app) as provider_server:
         slack.bind(slack_server.url)
-        cf.bind(cf_server.url)
+        side.fake.bind(provider_server.url)
         for user, name in NAMES.items():
             slack.add_user(user, name=name.lower(), display_name=name)
         port = free_port()
-        bot = BotProcess(env=bot_env(slack=slack, cf=cf, port=port, db=tmp_path / "bridge.db"), cwd=tmp_path,
-                         log=tmp_path / "bot.log")
+        bot = BotProcess(env=bot_env(slack=slack, provider=side.env(), port=port, db=tmp_path / "bridge.db"),
+                         cwd=tmp_path, log=tmp_path / "bot.log")
         bot.start()
         wait_for(lambda: _healthy(port), timeout=30, what="the bot to start")
 
         # Link the requests while all is calm.
         threads: dict[str, str] = {}
         for n in range(REQUESTS):
-            request_id = cf.add_request(summary=f"request {n}")
-            bot_command(port, slack, f"link {request_id}")
+            request_id = side.new_request(n)
+            bot_command(port, slack, f"link {side.name} {request_id}")
             wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
                                                 for r in slack.responses), timeout=20, what="the link")
             threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
                                        if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
 
         deliveries = SlackDeliveries(url=f"http://127.0.0.1:{port}")
-        cf.set_fault_rate(FAULT_RATE, seed=SEED, delay=1.5)
+        side.fake.set_fault_rate(FAULT_RATE, seed=SEED, delay=1.5)
         slack.set_fault_rate(FAULT_RATE, seed=SEED + 1,
                              methods=("chat.postMessage", "chat.update", "conversations.replies", "users.info"))
+        create_kills = _kill_between_create_and_answer(side, bot, random.Random(SEED + 2))
 
         done = threading.Event()
         crasher = threading.Thread(target=_crash_loop, args=(bot, rng.random(), done), daemon=True)
         crasher.start()
-        script = _run_script(rng, slack=slack, cf=cf, threads=threads, deliveries=deliveries)
+        script = _run_script(rng, slack=slack, side=side, threads=threads, deliveries=deliveries)
         done.set()
         crasher.join(120)
 
         # Recovery: the outage ends, Slack's last retries land, one more restart catches up what they missed.
+        side.fake.after_applied = None
         deliveries.finish()
-        faults = cf.fault_count + slack.fault_count
-        cf.clear_faults()
+        faults = side.fake.fault_count + slack.fault_count
+        side.fake.clear_faults()
         slack.set_fault_rate(0.0, seed=0)
         bot.kill()
         bot.start()
         wait_for(lambda: _healthy(port), timeout=30, what="the final start")
 
         def settled() -> bool:
-            figures = _check(script, slack, cf)
+            figures = _check(script, slack, side)
             return figures.clean
 
         try:
             wait_for(settled, timeout=90, interval=0.5, what="both sides to converge")
         finally:
-            figures = _check(script, slack, cf)
+            figures = _check(script, slack, side)
             bot.stop()
-            line = (f"seed={SEED} crashes={bot.kills} faults={faults} sent={figures.sent} lost={figures.lost} "
-                    f"doubled={figures.doubled} stale_edits={figures.stale_edits} "
-                    f"out_of_order={figures.out_of_order} slack_deliveries={deliveries.attempts} "
-                    f"dropped_by_slack={deliveries.dropped}")
+            line = (f"provider={side.name} seed={SEED} crashes={bot.kills} create_kills={create_kills[0]} "
+                    f"faults={faults} sent={figures.sent} lost={figures.lost} doubled={figures.doubled} "
+                    f"stale_edits={figures.stale_edits} out_of_order={figures.out_of_order} "
+                    f"slack_deliveries={deliveries.attempts} dropped_by_slack={deliveries.dropped}")
             print("\n" + line)
             REPORT_LINES.append(line)
             for problem in figures.problems[:30]:
                 print("  " + problem)
-            (Path(os.environ.get("FAULT_REPORT_DIR", tmp_path)) / "fault-injection.txt").write_text(line + "\n")
+            (Path(os.environ.get("FAULT_REPORT_DIR", tmp_path)) / f"fault-injection-{side.name}.txt").write_text(
+                line + "\n")
         assert figures.clean, figures.problems[:20]
-        assert bot.kills >= MIN_CRASHES and figures.sent >= 200 and faults > 0
+        assert bot.kills >= MIN_CRASHES and create_kills[0] >= MIN_CREATE_KILLS
+        assert figures.sent >= SLACK_MESSAGES + ANALYST_MESSAGES and faults > 0
 
 
 def _healthy(port: int) -> bool:
@@ -126,6 +136,19 @@ def bot_command(port: int, slack: FakeSlack, text: str) -> None:
                       timeout=10).status_code == 200
 
 
+def _kill_between_create_and_answer(side: Side, bot: BotProcess, rng: random.Random) -> list[int]:
+    """SIGKILL the bot right after the provider applied one of its creates, before the answer is sent:
+    the create happened, and the bot never heard so. Counted in the returned one-item list."""
+    killed = [0]
+
+    def after(op: str) -> None:
+        if op == "create_message" and killed[0] < MAX_CREATE_KILLS and rng.random() < 0.25 and bot.kill():
+            killed[0] += 1
+
+    side.fake.after_applied = after
+    return killed
+
+
 def _crash_loop(bot: BotProcess, seed: float, done: threading.Event) -> None:
     rng = random.Random(seed)
     while not done.is_set() or bot.kills < MIN_CRASHES:
@@ -135,7 +158,7 @@ def _crash_loop(bot: BotProcess, seed: float, done: threading.Event) -> None:
         bot.start()
 
 
-def _run_script(rng: random.Random, *, slack: FakeSlack, cf: FakeCloudforceOne, threads: dict[str, str],
+def _run_script(rng: random.Random, *, slack: FakeSlack, side: Side, threads: dict[str, str],
                 deliveries: SlackDeliveries) -> list[Scripted]:
     script: list[Scripted] = []
     actions = (["slack"] * SLACK_MESSAGES + ["analyst"] * ANALYST_MESSAGES + ["edit"] * EDITS
@@ -149,29 +172,31 @@ def _run_script(rng: random.Random, *, slack: FakeSlack, cf: FakeCloudforceOne, 
             key = f"s{n:03d}"
             text = f"reply [{key}] from {NAMES[user]}"
             ts = slack.post_user_message(CHANNEL, text, user=user, thread_ts=thread)
-            script.append(Scripted("slack", request_id, thread, key, user, text, slack_ts=ts, order=n))
+            script.append(Scripted("slack", request_id, thread, key, user, text, slack_ts=ts, order=n,
+                                   versions=[text]))
             deliveries.send(events.reply(channel=CHANNEL, thread_ts=thread, ts=ts, user=user, text=text))
         elif action == "analyst":
-            author = rng.choice(["ana@cloudflare.com", "ben@cloudflare.com"])
-            posted = cf.add_message(request_id, author=author, content=f"analyst [a{n:03d}] says hi")
-            script.append(Scripted("provider", request_id, thread, str(posted["id"]), author, posted["content"],
-                                   order=n))
+            author = rng.choice(side.authors)
+            content = f"analyst [a{n:03d}] says hi"
+            key = side.write(request_id, author, content)
+            script.append(Scripted("provider", request_id, thread, key, author, content, order=n))
         else:
-            live = [m for m in script if not m.deleted]
+            # The other side edits and deletes only where its API lets people do so (Cloudforce One).
+            live = [m for m in script if not m.deleted and (m.side == "slack" or side.edit is not None)]
             if not live:
                 continue
             target = rng.choice(live)
-            _change(target, action, n, slack=slack, cf=cf, deliveries=deliveries)
+            _change(target, action, n, slack=slack, side=side, deliveries=deliveries)
         time.sleep(rng.uniform(0.0, 0.06))
     return script
 
 
-def _change(m: Scripted, action: str, n: int, *, slack: FakeSlack, cf: FakeCloudforceOne,
-            deliveries: SlackDeliveries) -> None:
+def _change(m: Scripted, action: str, n: int, *, slack: FakeSlack, side: Side, deliveries: SlackDeliveries) -> None:
     if m.side == "slack":
         user, ts = m.author, m.slack_ts
         if action == "edit":
             old, m.text = m.text, f"{m.text} (edit {n})"
+            m.versions.append(m.text)
             slack.edit_user_message(CHANNEL, ts, m.text)
             edited_ts = slack.message(CHANNEL, ts)["edited"]["ts"]
             deliveries.send(events.edit(channel=CHANNEL, thread_ts=m.thread_ts, ts=ts, user=user, old=old,
@@ -182,17 +207,21 @@ def _change(m: Scripted, action: str, n: int, *, slack: FakeSlack, cf: FakeCloud
             deliveries.send(events.delete(channel=CHANNEL, ts=ts, thread_ts=m.thread_ts, user=user, text=m.text,
                                           event_ts=f"{time.time():.6f}"))
     elif action == "edit":
+        assert side.edit is not None
         m.text = f"{m.text} (edit {n})"
-        cf.edit_message(m.request_id, int(m.key), m.text)
+        side.edit(m.request_id, m.key, m.text)
     else:
+        assert side.delete is not None
         m.deleted = True
-        cf.delete_message(m.request_id, int(m.key))
+        side.delete(m.request_id, m.key)
 
 
-def _check(script: list[Scripted], slack: FakeSlack, cf: FakeCloudforceOne):  # noqa: ANN202
+def _check(script: list[Scripted], slack: FakeSlack, side: Side):  # noqa: ANN202
     return check(
-        script, slack=slack, cf=cf, channel=CHANNEL,
-        provider_text=lambda m: provider_message_text(author=m.author, content=m.text, provider_name="Cloudforce One"),
+        script, slack=slack, cf=side.fake, channel=CHANNEL, key_of_post=side.key_of_post,
+        slack_changes_follow=side.edits_follow,
+        provider_text=lambda m: provider_message_text(author=m.author, content=m.text, provider_name=side.display,
+                                                      role=side.role),
         reply_text=lambda m: reply_content(display_name=NAMES[m.author], text=m.text),
     )
 
