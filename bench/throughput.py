@@ -94,7 +94,7 @@ class SqlCounter:
 
     def __init__(self, bot: RunningBot) -> None:
         self.counts: dict[str, int] = {}
-        engine = getattr(bot.service.store, "_engine", None)
+        engine = getattr(bot.service.store.db, "_engine", None)
         # SQLite's engine is synchronous (it runs on the bot's loop); PostgreSQL's is async.
         self._engine = getattr(engine, "sync_engine", engine)
         self._on = False

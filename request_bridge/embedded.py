@@ -98,7 +98,7 @@ class RunningBot:
         return self.run(self.service.inbox.drain())
 
     def pending_events(self) -> int:
-        groups = self.run(self.service.store.pending_events())
+        groups = self.run(self.service.store.events.pending())
         return sum(len(v) for v in groups.values())
 
     def post_event(self, event: dict[str, Any], *, event_id: str, retry_num: int | None = None,

@@ -19,7 +19,7 @@ def link_request(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne, **req
     assert response.status_code == 200, response.text
     wait_for(lambda: len(slack.responses) > before, what="the link command's answer")
     assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and link.thread_ts is not None
     return request_id, link.thread_ts
 
