@@ -16,8 +16,7 @@ from bot.errors import BridgeError
 from bot.models import Link, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage
 from bot.slack.gateway import CustomizeIgnored, CustomizeRefused, SlackGateway
-from bot.slack.post_texts import message_metadata
-from bot.slack.posts import MessageView, SlackPost, deleted_post, provider_posts
+from bot.slack.posts import MessageView, SlackPost, deleted_post, message_metadata, provider_posts
 from bot.store.database import Store
 from bot.text.formats import TextFormat
 

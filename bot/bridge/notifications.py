@@ -20,10 +20,10 @@ from bot.errors import BridgeError
 from bot.models import Link, LinkState
 from bot.providers.base import Provider
 from bot.slack.gateway import SlackGateway
+from bot.slack.posts import SECTION_TEXT_LIMIT
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
-SECTION_TEXT_LIMIT = 3000
 
 
 class NotifyAction(StrEnum):

@@ -10,8 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.slack.post_texts import deleted_text, message_metadata, provider_message_text
-from bot.slack.posts import SECTION_TEXT_LIMIT
+from bot.slack.posts import SECTION_TEXT_LIMIT, deleted_text, message_metadata, provider_message_text
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import BOT_SCOPES, FakeSlack
 from tests import events
