@@ -88,8 +88,12 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
         other = await Store.open(async_url(database_url))
         try:
             fast = Limit(requests=40, window=2)  # 20/s, capacity 2, reserve 1
-            budget = Budget(store=store, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0)
-            replica = Budget(store=other, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0)
+            # The bucket refills only when the test moves this clock: a slow machine cannot refill it early.
+            clock = [time.time()]
+            budget = Budget(store=store, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0,
+                            clock=lambda: clock[0])
+            replica = Budget(store=other, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0,
+                             clock=lambda: clock[0])
             await budget.start()
             await replica.start()
             with polling():
@@ -97,9 +101,11 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
                 with pytest.raises(BudgetShort):
                     await replica.acquire(PROVIDER)
             await budget.acquire(PROVIDER)  # a write takes the reserve
-            started = time.monotonic()
-            await replica.acquire(PROVIDER)  # and the next one waits for the refill (1/20 s)
-            assert time.monotonic() - started > 0.02
+            waiting = asyncio.create_task(replica.acquire(PROVIDER))  # the next one waits for the refill
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            clock[0] += 0.1  # two tokens at 20/s: enough for one, whatever the rounding
+            await asyncio.wait_for(waiting, timeout=5)
             assert await budget.spare(PROVIDER) < 1
 
             # A 429 seen by one replica stops the other too, for its Retry-After.
@@ -110,7 +116,7 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
             assert await replica.spare(PROVIDER) == 0.0
             figures = replica.snapshot()[PROVIDER]
             assert figures["limit"] == 40 and figures["used"] == 3 and figures["throttled"] == 1
-            assert figures["paused_until"] > time.time() + 25
+            assert figures["paused_until"] > clock[0] + 25
         finally:
             await store.close()
             await other.close()
