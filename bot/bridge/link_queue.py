@@ -66,18 +66,18 @@ class LinkQueue:
 
     async def busy(self, provider: str) -> bool:
         """Whether a new link of this provider should wait in line rather than start now."""
-        waiting = await self._store.count_queued(provider)
+        waiting = await self._store.links.count_queued(provider)
         return await self.wait_seconds(provider, links=waiting + 1) > INLINE_SECONDS
 
     async def put(self, existing: Link | None, *, provider: Provider, request_id: str, channel: str, user: str,
                   notify: bool) -> str:
         """Queue the link (or find it queued already) and say how long it should take."""
-        link = existing or await self._store.create_link(
+        link = existing or await self._store.links.create(
             provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
             title=None, request_status=None)
         if notify:
-            await self._store.set_notify_linker(link.id, True)
-        ahead = await self._store.count_queued(provider.name, up_to=link.id)
+            await self._store.links.set_notify_linker(link.id, True)
+        ahead = await self._store.links.count_queued(provider.name, up_to=link.id)
         seconds = await self.wait_seconds(provider.name, links=max(1, ahead))
         log.info("link queued", extra={"link_id": link.id, "provider": provider.name, "ahead": ahead,
                                        "estimate_seconds": round(seconds)})
@@ -90,7 +90,7 @@ class LinkQueue:
             return
         async with self._busy:
             by_provider: dict[str, list[Link]] = {}
-            for link in await self._store.queued_links():
+            for link in await self._store.links.queued():
                 if link.provider in self._providers and link.id not in self._working:
                     by_provider.setdefault(link.provider, []).append(link)
             await asyncio.gather(*(self._drain(self._providers[name], links) for name, links in by_provider.items()))
@@ -102,7 +102,7 @@ class LinkQueue:
 
     async def _drain(self, provider: Provider, links: list[Link]) -> None:
         for link in links:
-            if link.id in self._working or not await self._store.claim_link(
+            if link.id in self._working or not await self._store.links.claim(
                     link.id, owner=self._owner, seconds=CLAIM_SECONDS, state=LinkState.LINKING):
                 continue
             with self.working(link.id):
@@ -125,11 +125,11 @@ class LinkQueue:
         except BridgeError as exc:
             await self._refuse(link, error_reply(exc, doing=doing))
             return True
-        await self._store.set_request_details(link.id, title=info.title, request_status=info.status)
+        await self._store.links.set_request_details(link.id, title=info.title, request_status=info.status)
         text = await self._make(link, provider, info, notify=link.notify_linker)
         await self._slack.ephemeral(channel=link.channel_id, user=link.created_by, text=text)
         return True
 
     async def _refuse(self, link: Link, text: str) -> None:
-        await self._store.unlink(link.id)
+        await self._store.links.unlink(link.id)
         await self._slack.ephemeral(channel=link.channel_id, user=link.created_by, text=text)

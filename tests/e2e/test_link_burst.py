@@ -34,7 +34,7 @@ async def _start(bot: RunningBot) -> None:
 
 
 def _active(bot: RunningBot) -> int:
-    return len(bot.run(bot.service.store.active_links()))
+    return len(bot.run(bot.service.store.links.active()))
 
 
 def test_a_burst_of_links_is_queued_and_every_one_is_made_without_a_429(slack: FakeSlack, cf: FakeCloudforceOne,
@@ -74,7 +74,7 @@ def test_a_burst_of_links_is_queued_and_every_one_is_made_without_a_429(slack: F
         assert len(made_at_once) + len(queued) == LINKS and queued
         assert all("try again in 0" not in text for text in answers.values())
         assert len(notes) <= len(queued)
-        for link in bot.run(bot.service.store.active_links()):
+        for link in bot.run(bot.service.store.links.active()):
             assert link.channel_id == CHANNEL and link.thread_ts and link.title
     finally:
         bot.stop()
@@ -85,7 +85,7 @@ def test_a_queued_link_survives_a_restart(slack: FakeSlack, cf: FakeCloudforceOn
     first = RunningBot(_settings(slack, cf, db_path))  # type: ignore[arg-type]
     try:
         # Someone else used the same Cloudflare user up: every call is paused for a few seconds.
-        first.run(first.service.store.pause_budget("cloudforce-one", until=time.time() + 8, now=time.time()))
+        first.run(first.service.store.budgets.pause("cloudforce-one", until=time.time() + 8, now=time.time()))
         request_id = cf.add_request(summary="queued while the budget was paused")
         first.command(f"link {request_id}", response_url=slack.response_url("queued"))
         wait_for(lambda: slack.responses, what="the answer")

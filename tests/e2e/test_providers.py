@@ -103,7 +103,7 @@ def link(bot: RunningBot, slack: FakeSlack, world: World, *, earlier: str | None
     bot.command(f"link {world.name} {request_id}", response_url=slack.response_url("link"))
     wait_for(lambda: slack.responses, what="the link answer")
     assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
-    found = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider=world.name, request_id=request_id))
+    found = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider=world.name, request_id=request_id))
     assert found is not None and found.thread_ts
     return request_id, found.thread_ts
 
@@ -221,7 +221,7 @@ def test_a_newest_first_list_with_equal_times_is_posted_in_the_order_written(pbo
         world.fake.add_message(only_one_second, content=text, created="2026-03-01T11:00:00Z")
     pbot.command(f"link {world.name} {only_one_second}", response_url=slack.response_url("link"))
     wait_for(lambda: len(slack.responses) > answered, what="the second link answer")
-    found = pbot.run(pbot.service.store.find_link(channel_id=CHANNEL, provider=world.name, request_id=only_one_second))
+    found = pbot.run(pbot.service.store.links.find(channel_id=CHANNEL, provider=world.name, request_id=only_one_second))
     assert found is not None and found.thread_ts, slack.responses
     assert [text.splitlines()[-1] for text in thread_texts(slack, found.thread_ts)] == ["one", "two", "three"]
 
@@ -247,12 +247,13 @@ def test_a_create_whose_answer_was_lost_before_its_reply_was_deleted_is_not_echo
     the provider all the same. It is recognised, never posted back; removed where the provider can delete."""
     request_id, thread = link(pbot, slack, world)
     store = pbot.service.store
-    found = pbot.run(store.find_link(channel_id=CHANNEL, provider=world.name, request_id=request_id))
+    found = pbot.run(store.links.find(channel_id=CHANNEL, provider=world.name, request_id=request_id))
     assert found is not None
     content = "Alice (via Slack): gone soon"
-    row = pbot.run(store.insert_slack_message(link_id=found.id, slack_ts="1800000000.000800", slack_user="U111",
-                                              content=content))
-    pbot.run(store.update_message(row.id, attempts=1, state="deleted"))
+    row = pbot.run(store.messages.insert_slack(link_id=found.id, slack_ts="1800000000.000800", slack_user="U111",
+                                               content=content))
+    pbot.run(store.messages.begin_attempt(row))
+    pbot.run(store.messages.mark_deleted(row.id))
     pbot.run(pbot.service.providers[world.name].create_message(request_id, content))  # the answer never came
     pbot.poll(full=True)
     pbot.poll()

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.slack.post_texts import deleted_text, provider_message_text, reply_content
+from bot.slack.post_texts import reply_content
+from bot.slack.posts import deleted_text, provider_message_text
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests import events
