@@ -33,6 +33,12 @@ class WindowLimit:
         self.refused_at: list[float] = []  # clock times of the 429s
         self.admitted_at: list[float] = []
 
+    @property
+    def blocked_until(self) -> float:
+        """When the latest block ends, on this limit's own clock."""
+        with self._lock:
+            return self._blocked_until
+
     def block_now(self, seconds: float | None = None) -> None:
         """The same user went over elsewhere (the dashboard, another tool): every call is blocked for a while."""
         with self._lock:

@@ -6,12 +6,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import serving
 from sandbox.slack import FakeSlack
 from tests.databases import STORES, postgres_database
 from tests.harness import RunningBot, bot_settings
+
+# Property tests judge behaviour, never speed: on a machine shared with other work an example can take
+# longer than Hypothesis's default 200 ms deadline, or generating one can look "too slow", and either
+# failed the suite now and then. Tests that set their own settings say the same.
+settings.register_profile("bridge", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("bridge")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,7 +71,6 @@ def test_a_429_pauses_every_call_for_its_retry_after_and_slack_replies_wait_thei
     wait_for(lambda: limit.admitted >= 10, what="the scheduler polling")
 
     limit.block_now(3)  # the same Cloudflare user went over elsewhere (the dashboard): blocked for 3 s
-    blocked_until = time.monotonic() + 3
     for n in range(3):
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=f"1800000000.00010{n}", text=f"reply {n}"),
                        event_id=f"EvB{n}")
@@ -82,9 +80,10 @@ def test_a_429_pauses_every_call_for_its_retry_after_and_slack_replies_wait_thei
     assert [c.rsplit(": ", 1)[-1] for c in created_contents(cf, request_id)[1:]] == ["reply 0", "reply 1", "reply 2"]
     wait_for(lambda: any(t.endswith("written during the block") for t in thread_texts(slack, thread)),
              timeout=30, what="the analyst's message after the block")
-    # Only calls already under way met the block: the first 429 paused everything until Retry-After.
-    assert 1 <= limit.throttled <= 2 and max(limit.refused_at) - min(limit.refused_at) < 0.5
-    assert all(t < min(limit.refused_at) or t >= blocked_until - 0.05 for t in limit.admitted_at)
+    # Only calls already under way met the block: the first 429 paused everything until Retry-After (read on
+    # the fake's own clock: no allowance for how fast this machine happens to be).
+    assert 1 <= limit.throttled <= 2
+    assert all(t < min(limit.refused_at) or t >= limit.blocked_until for t in limit.admitted_at)
     link = bot.run(bot.service.store.links.for_thread(CHANNEL, thread))
     assert link is not None and link.last_slack_reply_at is not None  # the replies made the link busy
     assert bot.service.budget.snapshot()["cloudforce-one"]["throttled"] >= 1

@@ -68,7 +68,6 @@ def test_a_burst_of_links_is_queued_and_every_one_is_made_without_a_429(slack: F
         print(f"\nlinks={LINKS} sent_in={sent_in:.1f}s made_at_once={len(made_at_once)} queued={len(queued)} "
               f"refused={len(refused)} 429s={limit.throttled} calls={calls} took={took:.1f}s "
               f"budget_floor={floor:.1f}s ratio={took / floor:.2f} (time scale 1/{TIME_SCALE:g})")
-        assert sent_in < 10
         assert not refused, refused[:3]
         assert limit.throttled == 0
         assert len(made_at_once) + len(queued) == LINKS and queued

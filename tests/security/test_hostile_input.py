@@ -40,7 +40,8 @@ from tests.helpers import CHANNEL, link_request
 
 PROPERTY = settings(max_examples=80, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-PURE = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PURE = settings(max_examples=100, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 ACCOUNT_ID = "023e105f4ecef8ad9ca31a8372d0c353"
 # The documented formats (README, "Use it"): Cloudforce One and JITSudo take a UUID, Huawei a case id of
