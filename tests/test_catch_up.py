@@ -104,19 +104,21 @@ waiting = st.builds(pending, store_key, st.sampled_from(["reply", "edit", "delet
 @settings(max_examples=400, deadline=None)
 @given(thread=st.lists(in_thread, max_size=10, unique_by=lambda m: m["ts"]),
        rows=st.lists(st.one_of(stored, duplicate, analyst), max_size=12), waiting=st.lists(waiting, max_size=5),
-       read_started=st.one_of(st.none(), st.floats(1699999000, 1700001000)))
+       read_started=st.one_of(st.none(), st.floats(1699999000, 1700001000)),
+       elsewhere=st.sets(base_ts, max_size=3))
 def test_any_mix_of_rows_parts_tombstones_and_thread_messages(thread: list[dict[str, Any]],
                                                               rows: list[MappedMessage], waiting: list[SlackEvent],
-                                                              read_started: float | None) -> None:
+                                                              read_started: float | None, elsewhere: set[str]) -> None:
     unique = list({r.slack_ts or f"none{n}": r for n, r in enumerate(rows)}.values())  # the store's unique key
     found = missed_events([{"ts": ROOT, "bot_id": "B1", "text": "root"}, *thread], unique, channel="C1",
-                          thread_ts=ROOT, pending=waiting, read_started=read_started)
+                          thread_ts=ROOT, pending=waiting, read_started=read_started, elsewhere=elsewhere)
     present = {m["ts"] for m in thread}
     keys = {r.slack_ts for r in unique if r.slack_ts}
     for event in found:
         assert "#" not in event.ts and "~" not in event.ts  # a part or a follow-up is never a message of its own
         if event.kind == EventKind.DELETE:
             assert event.ts not in present  # nothing still in the thread is taken for deleted
+            assert event.ts not in elsewhere  # nor a channel message sent with the shortcut
             own = next((r for r in unique if r.slack_ts == event.ts), None)
             assert own is None or own.state in ("pending", "sent")  # tombstones and refusals stay as they are
         else:

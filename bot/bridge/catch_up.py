@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.bridge.forwarding import forward_key_prefix
 from bot.bridge.inbox import Inbox
 from bot.errors import BridgeError
 from bot.models import EventKind, Link, MappedMessage, MessageState, Origin, SlackEvent
@@ -47,14 +48,17 @@ def message_ts(key: str) -> str:
 
 
 def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, channel: str, thread_ts: str,
-                  pending: Sequence[SlackEvent] = (), read_started: float | None = None) -> list[ThreadEvent]:
+                  pending: Sequence[SlackEvent] = (), read_started: float | None = None,
+                  elsewhere: Collection[str] = ()) -> list[ThreadEvent]:
     """The thread events a complete read of the thread implies, oldest first (pure).
 
     `pending` are the link's inbox events not yet applied: a reply waiting there whose message is gone
     from the thread was deleted, and must not be created later. A message newer than everything the read
     saw (and than `read_started`, less a margin for clock skew) may simply have been posted after the
     read, so its absence proves nothing. Only a Slack message's own row speaks for it: the parts and
-    follow-ups stored under its key (`ts#2`, `ts~…`) are never taken for messages of their own.
+    follow-ups stored under its key (`ts#2`, `ts~…`) are never taken for messages of their own. Messages
+    `elsewhere` (channel messages sent with *Send to request*) were never in the thread: their absence
+    proves nothing either.
     """
     known = {r.slack_ts: r for r in rows if r.origin == Origin.SLACK and r.slack_ts
              and message_ts(r.slack_ts) == r.slack_ts and slack_ts_value(r.slack_ts) is not None}
@@ -88,7 +92,7 @@ def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, ch
             gone.setdefault(event.slack_ts, event.user_id)
     for ts, user in sorted(gone.items(), key=lambda item: slack_ts_value(item[0]) or Decimal(0)):
         value = slack_ts_value(ts)
-        if ts not in present and value is not None and value <= horizon:
+        if ts not in present and ts not in elsewhere and value is not None and value <= horizon:
             events.append(ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, user, "", f"delete:{channel}:{ts}"))
     return events
 
@@ -151,8 +155,9 @@ class CatchUp:
             thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
             rows = await self._store.messages.of_link(link.id)
             pending = [e for e in await self._store.events.pending_of_link(link.id) if e.received_at < started]
+            sent_from_channel = await self._store.events.slack_ts_keyed(link.id, key_prefix=forward_key_prefix(link.id))
             for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
-                                       pending=pending, read_started=started):
+                                       pending=pending, read_started=started, elsewhere=sent_from_channel):
                 if await self._inbox.accept(event, event_id=None, link=link):
                     result.queued += 1
             result.links += 1

@@ -39,7 +39,13 @@ class Forwarded:
 
 
 def forward_key(*, link_id: int, channel: str, ts: str) -> str:
-    return f"forward:{link_id}:{channel}:{ts}"
+    return f"{forward_key_prefix(link_id)}{channel}:{ts}"
+
+
+def forward_key_prefix(link_id: int) -> str:
+    """What every message sent to this link with the shortcut is keyed by in the inbox: such a message lives
+    in the channel, not in the link's thread (catch-up must not take its absence there for a deletion)."""
+    return f"forward:{link_id}:"
 
 
 def forward_note(*, sender: str, author: str, text: str, permalink: str | None) -> str:

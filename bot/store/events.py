@@ -60,6 +60,12 @@ class EventRows:
                                     .order_by(E.c.slack_ts, E.c.seq))
         return [SlackEvent(**row) for row in rows]
 
+    async def slack_ts_keyed(self, link_id: int, *, key_prefix: str) -> set[str]:
+        """The Slack ts of the link's events (any state) whose dedup key starts with `key_prefix`."""
+        rows = await self._db.fetch(select(E.c.slack_ts).where(E.c.link_id == link_id,
+                                                               E.c.dedup_key.startswith(key_prefix)))
+        return {str(row["slack_ts"]) for row in rows}
+
     async def move(self, seq: int, link_id: int) -> None:
         """Hand a stored event to another link (its thread was linked again after it was stored)."""
         async with self._db.write() as conn:

@@ -171,3 +171,26 @@ def test_a_forwarded_reply_is_not_created_twice_by_its_live_event(
     told(slack, "U111", "Sent to")
     bot.drain()
     assert created_contents(cf, request_id).count("Alice (via Slack): Both ways") == 1
+
+
+def test_a_sent_channel_message_is_not_taken_for_deleted_when_the_thread_is_read_back(
+        bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    """A message sent with the shortcut lives in the channel, not in the request's thread: reading the thread
+    back after a restart must not take its absence there for a deletion (and delete it on the provider)."""
+    from tests.conftest import restart
+
+    request_id, thread_ts = link_request(bot, slack, cf)
+    ts = slack.post_user_message(CHANNEL, "seen in the channel", user="U222")
+    opened = use_shortcut(bot, slack, CallbackId.SEND_TO_REQUEST, channel=CHANNEL, ts=ts)
+    assert opened is not None and submit(bot, opened) == {}
+    told(slack, "U111", f"Sent to Cloudforce One request `{request_id}`")
+    later = slack.post_user_message(CHANNEL, "a reply after it", user="U111", thread_ts=thread_ts)
+    again = restart(bot)
+    try:
+        again.run(again.service.catch_up.run())
+        wait_for(lambda: again.drain() is not None and again.pending_events() == 0, what="the catch-up's events")
+        assert created_contents(cf, request_id) == ["Bob Builder (via Slack): seen in the channel",
+                                                    "Alice (via Slack): a reply after it"]
+        assert later
+    finally:
+        again.stop()
