@@ -112,6 +112,11 @@ class LinkQueue:
     async def _one(self, link: Link, provider: Provider) -> bool:
         """Make one queued link and tell its linker; False when it must wait for a later tick."""
         doing = f"Linking {provider.display_name} request `{link.request_id}`"
+        elsewhere = await self._store.links.active_of_request(provider=link.provider, request_id=link.request_id)
+        if elsewhere is not None:  # linked in another channel while this one waited: one request, one thread
+            await self._refuse(link, f":no_entry: Request `{link.request_id}` was linked in <#{elsewhere.channel_id}> "
+                                     "while this link waited. Unlink it there first: one request, one thread.")
+            return True
         try:
             info: RequestInfo = await provider.get_request(link.request_id)
         except RateLimited:

@@ -100,3 +100,22 @@ def test_a_queued_link_survives_a_restart(slack: FakeSlack, cf: FakeCloudforceOn
                  what="the note that it is done")
     finally:
         second.stop()
+
+
+def test_one_request_queued_in_two_channels_is_linked_once(slack: FakeSlack, cf: FakeCloudforceOne,
+                                                           db_path: Path) -> None:
+    bot = RunningBot(_settings(slack, cf, db_path))  # type: ignore[arg-type]
+    try:
+        bot.run(bot.service.store.budgets.pause("cloudforce-one", until=time.time() + 6, now=time.time()))
+        request_id = cf.add_request(summary="wanted in two channels")
+        for channel in ("C111", "C222"):
+            bot.command(f"link {request_id}", response_url=slack.response_url(channel), channel=channel)
+        wait_for(lambda: len(slack.responses) == 2, what="both answers")
+        assert all(QUEUED.search(body["text"]) for _, body in slack.responses), slack.responses
+        bot.run(_start(bot))
+        wait_for(lambda: len(slack.ephemerals) >= 2, timeout=30, what="both notes")
+        assert _active(bot) == 1
+        texts = {e["channel"]: e["text"] for e in slack.ephemerals}
+        assert "Linked request" in texts["C111"] and "linked in <#C111> while this link waited" in texts["C222"]
+    finally:
+        bot.stop()

@@ -77,7 +77,7 @@ def test_every_message_arrives_once_with_its_latest_content(provider: str, tmp_p
         create_kills = _kill_between_create_and_answer(side, bot, random.Random(SEED + 2))
 
         done = threading.Event()
-        crasher = threading.Thread(target=_crash_loop, args=(bot, rng.random(), done), daemon=True)
+        crasher = threading.Thread(target=_crash_loop, args=(bot, rng.random(), done, create_kills), daemon=True)
         crasher.start()
         script = _run_script(rng, slack=slack, side=side, threads=threads, deliveries=deliveries)
         done.set()
@@ -143,16 +143,19 @@ def _kill_between_create_and_answer(side: Side, bot: BotProcess, rng: random.Ran
     killed = [0]
 
     def after(op: str) -> None:
-        if op == "create_message" and killed[0] < MAX_CREATE_KILLS and rng.random() < 0.25 and bot.kill():
+        # The first few creates are always cut off, so every run has some; then one in four, up to a cap.
+        if op == "create_message" and (killed[0] < MIN_CREATE_KILLS or (
+                killed[0] < MAX_CREATE_KILLS and rng.random() < 0.25)) and bot.kill():
             killed[0] += 1
 
     side.fake.after_applied = after
     return killed
 
 
-def _crash_loop(bot: BotProcess, seed: float, done: threading.Event) -> None:
+def _crash_loop(bot: BotProcess, seed: float, done: threading.Event, create_kills: list[int]) -> None:
     rng = random.Random(seed)
-    while not done.is_set() or bot.kills < MIN_CRASHES:
+    while not done.is_set() or bot.kills < MIN_CRASHES or (
+            create_kills[0] < MIN_CREATE_KILLS and bot.kills < 4 * MIN_CRASHES):
         time.sleep(rng.uniform(0.3, 1.5))
         bot.kill()
         time.sleep(rng.uniform(0.0, 0.6))  # downtime: Slack's deliveries fail and are retried
