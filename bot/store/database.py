@@ -31,6 +31,7 @@ from bot.models import (
 from bot.store import schema
 from bot.store.budgets import BudgetRows
 from bot.store.creations import CreationRows
+from bot.store.link_claims import LinkClaims
 from bot.store.migrations import migrate
 
 L = schema.links
@@ -96,7 +97,7 @@ def _sqlite_begin(conn: Connection) -> None:
 _WRITE = "request_bridge_write"
 
 
-class Store(BudgetRows, CreationRows):
+class Store(LinkClaims, BudgetRows, CreationRows):
     """All reads and writes of the bridge's durable state."""
 
     def __init__(self, engine: AsyncEngine | Engine) -> None:
@@ -161,22 +162,6 @@ class Store(BudgetRows, CreationRows):
 
     # links -------------------------------------------------------------------------------------------
 
-    async def create_link(
-        self, *, provider: str, request_id: str, channel_id: str, created_by: str,
-        title: str | None, request_status: str | None,
-    ) -> Link:
-        """Write a link in state `linking`, before its root message is posted."""
-        async with self._write() as conn:
-            result = await conn.execute(L.insert().values(
-                provider=provider, request_id=request_id, channel_id=channel_id, state=LinkState.LINKING,
-                title=title, request_status=request_status, created_by=created_by, created_at=time.time(),
-                polls=0,
-            ))
-            link_id = result.inserted_primary_key[0]  # type: ignore[index]
-        link = await self.link(link_id)
-        assert link is not None
-        return link
-
     async def activate_link(self, link_id: int, thread_ts: str, *, linked_ts: str | None = None) -> None:
         """`linked_ts`: for a thread that existed before, where its bridged part begins."""
         async with self._write() as conn:
@@ -211,12 +196,6 @@ class Store(BudgetRows, CreationRows):
         rows = await self._fetch(select(L).where(
             L.c.channel_id == channel_id, L.c.provider == provider, L.c.request_id == request_id,
             L.c.state != LinkState.UNLINKED).order_by(L.c.id))
-        return Link(**rows[0]) if rows else None
-
-    async def active_link_of_request(self, *, provider: str, request_id: str) -> Link | None:
-        """The request's active link, in whichever channel."""
-        rows = await self._fetch(select(L).where(
-            L.c.provider == provider, L.c.request_id == request_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))
         return Link(**rows[0]) if rows else None
 
     async def links_in_channel(self, channel_id: str) -> list[Link]:
