@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import signal
+import time
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 import handlers
@@ -18,10 +19,10 @@ from bot.ops.gauges import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.ops.readiness import Readiness
 from bot.service import Service
 from bot.settings import Settings
+from bot.slack.inbound import Malformed, parse_body, signature_ok
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def build_bolt_app(service: Service) -> AsyncApp:
@@ -33,7 +34,8 @@ def build_bolt_app(service: Service) -> AsyncApp:
         signing_secret=secret,
         # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
         process_before_response=True,
-        request_verification_enabled=not settings.socket_mode,
+        # build_web_app checks the signature on the raw bytes before anything parses them (bot/slack/inbound.py).
+        request_verification_enabled=False,
         logger=logging.getLogger("slack_bolt"),
     )
 
@@ -50,17 +52,24 @@ def build_bolt_app(service: Service) -> AsyncApp:
 def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Application:
     """aiohttp routes: Slack's events/commands/interactivity endpoint (HTTP mode) and the health check."""
 
+    secret = service.settings.slack_signing_secret.get_secret_value() if service.settings.slack_signing_secret else ""
+
     async def slack_events(request: web.Request) -> web.Response:
         assert bolt_app is not None
-        # Malformed requests are refused here: anyone can send them, and Bolt would answer them with a
-        # 500 and a traceback (it parses the timestamp with int() and decodes the body as UTF-8).
-        try:
-            (await request.read()).decode("utf-8")  # bounded by client_max_size: larger bodies get 413
-        except UnicodeDecodeError:
-            return web.json_response({"error": "body is not UTF-8"}, status=400)
-        if not _TIMESTAMP.fullmatch(request.headers.get("X-Slack-Request-Timestamp", "")):
+        # Anyone can send anything here. The signature is checked on the raw bytes before any parsing (401),
+        # then the body's shape (400), so Bolt never sees a body it would answer with a 500 and a traceback.
+        body = await request.read()  # bounded by client_max_size: larger bodies get 413
+        if not signature_ok(secret=secret, body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                            signature=request.headers.get("X-Slack-Signature"), now=time.time()):
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        try:
+            _, text = parse_body(body, request.headers.get("Content-Type"))
+        except Malformed as exc:
+            log.warning("refused a signed but malformed request", extra={"reason": str(exc)})
+            return web.json_response({"error": str(exc)}, status=400)
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        bolt_response = await bolt_app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from bot.bridge.access import Access
 from bot.bridge.inbox import Inbox
 from bot.errors import BridgeError
-from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState
+from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState, parse_link_id
 from bot.providers.base import Provider
 from bot.slack.events import text_with_files
 from bot.slack.gateway import SlackGateway
@@ -86,7 +86,8 @@ class Forwarder:
 
     async def accept(self, *, context: ForwardContext, link_id: str | None, user: str) -> Forwarded | str:
         """Store the message durably for the chosen link; or why not, for the modal to show."""
-        link = await self._store.link(int(link_id)) if link_id and link_id.isdigit() else None
+        number = parse_link_id(link_id)
+        link = await self._store.link(number) if number is not None else None
         if link is None or link.state != LinkState.ACTIVE or link.channel_id != context.channel:
             return "That request is no longer linked in this channel."
         if link.provider not in self._providers:
