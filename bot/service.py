@@ -27,6 +27,7 @@ from bot.bridge.shortcuts import Shortcuts
 from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
+from bot.logs import Redactor
 from bot.providers.base import Provider
 from bot.providers.cloudforce_one import CloudforceOne, auth_headers
 from bot.providers.huawei import HuaweiOSM, build_huawei
@@ -34,6 +35,7 @@ from bot.providers.jitsudo import JITSudo, build_jitsudo
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store.database import Store
+from bot.store.startup import open_store
 
 log = logging.getLogger(__name__)
 
@@ -96,20 +98,23 @@ class Service:
 
     @classmethod
     async def create(cls, settings: Settings) -> Service:
-        """Open the store (migrating it), check the Slack token, and build the parts."""
-        store = await Store.open(settings.sqlalchemy_url)
+        """Check the Slack token and the providers' settings, open the store (migrating it), build the parts."""
+        # Everything that can be checked without writing is checked first: a start that fails on the Slack
+        # token or a provider's settings leaves no database (file) behind.
         assert settings.slack_bot_token is not None
         slack = SlackGateway(build_web_client(token=settings.slack_bot_token.get_secret_value(),
                                               base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds),
-                             replies_per_minute=settings.slack_replies_per_minute)
+                             replies_per_minute=settings.slack_replies_per_minute,
+                             redactor=Redactor(settings.secrets()))
         try:
             identity = await slack.auth_test()
         except Rejected as exc:
-            await store.close()
             raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({exc})") from None
         except BridgeError as exc:
-            await store.close()
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
+        for checked in build_providers(settings).values():  # raises ConfigError on a provider's bad settings
+            await checked.aclose()
+        store = await open_store(settings.sqlalchemy_url)
         budget = Budget(store=store, limits=settings.request_budgets())
         providers = build_providers(settings, budget=budget)
         await budget.start(providers)

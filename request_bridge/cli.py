@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.errors import ConfigError
@@ -83,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(url: str) -> None:
-    from bot.store.database import Store
+    from bot.store.startup import open_store
 
-    store = await Store.open(url)
+    store = await open_store(url)
     await store.close()
 
 
@@ -103,25 +104,28 @@ def main(argv: list[str] | None = None) -> int:
         from request_bridge.demo import run as demo
 
         return demo()
+    secrets: list[str] = []
     try:
         settings = load_settings(for_serve=args.command == "serve")
-        configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
+        secrets = settings.secrets()
+        configure(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.sqlalchemy_url))
-            print(Redactor(settings.secrets()).mask(f"database ready: {settings.database_url}"))
+            # The URL without its password, and masked besides (every encoding of every secret).
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+            print(Redactor(secrets).mask(f"database ready: {shown}"))
             return 0
         from request_bridge.server import serve
 
         asyncio.run(serve(settings))
         return 0
     except ConfigError as exc:
-        print(f"request-bridge: {exc}", file=sys.stderr)
+        print(Redactor(secrets).mask(f"request-bridge: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
-        logging.getLogger(__name__).error("cannot start: %s", exc)
-        print(f"request-bridge: cannot start: {exc}", file=sys.stderr)
+    except OSError as exc:  # the port is taken, say: one line, printed once
+        print(Redactor(secrets).mask(f"request-bridge: cannot start: {exc}"), file=sys.stderr)
         return 1
 
 

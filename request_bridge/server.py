@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
+import os
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -15,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 import handlers
+from bot.logs import Redactor
 from bot.ops.gauges import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.ops.readiness import Readiness
 from bot.service import Service
@@ -25,19 +30,54 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 
 
+@contextlib.contextmanager
+def _out_of_bolts_sight(name: str) -> Iterator[None]:
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our client as well, warns on every
+    start that the token will be unused. The client carries the token; the app is built without it in view."""
+    value = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if value is not None:
+            os.environ[name] = value
+
+
+class MaskedApp(AsyncApp):
+    """The Bolt app, with every acknowledgement's body masked like the logs: an ack's text, a modal's field
+    errors (bot/slack/gateway.py masks everything else the bot sends to Slack). HTTP and Socket Mode alike
+    take their answer from here."""
+
+    def __init__(self, redactor: Redactor, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._redactor = redactor
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        response = await super().async_dispatch(req)
+        if isinstance(response.body, str) and response.body:
+            try:
+                parsed = json.loads(response.body)
+            except ValueError:
+                response.body = self._redactor.mask(response.body)
+            else:
+                response.body = json.dumps(self._redactor.mask_value(parsed))
+        return response
+
+
 def build_bolt_app(service: Service) -> AsyncApp:
     """A Bolt app with every listener registered; it persists before it acknowledges."""
     settings = service.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = AsyncApp(
-        client=service.slack.client,
-        signing_secret=secret,
-        # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
-        process_before_response=True,
-        # build_web_app checks the signature on the raw bytes before anything parses them (bot/slack/inbound.py).
-        request_verification_enabled=False,
-        logger=logging.getLogger("slack_bolt"),
-    )
+    with _out_of_bolts_sight("SLACK_BOT_TOKEN"):
+        app = MaskedApp(
+            service.slack.redactor,
+            client=service.slack.client,
+            signing_secret=secret,
+            # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
+            process_before_response=True,
+            # build_web_app checks the signature on the raw bytes before anything parses them (bot/slack/inbound.py).
+            request_verification_enabled=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
 
     @app.middleware
     async def acks_first(next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
@@ -127,13 +167,14 @@ async def serve(settings: Settings) -> None:
         assert settings.slack_app_token is not None
         socket_handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
         await socket_handler.connect_async()
-    log.info("request-bridge is up", extra={"mode": "socket" if settings.socket_mode else "http",
-                                            "port": settings.port, "providers": ",".join(service.providers),
-                                            "bot_user_id": service.bot_user_id})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # Said once a stop signal is handled: a supervisor that stops the bot as soon as it is up stops it cleanly.
+    log.info("request-bridge is up", extra={"mode": "socket" if settings.socket_mode else "http",
+                                            "port": settings.port, "providers": ",".join(service.providers),
+                                            "bot_user_id": service.bot_user_id})
     await stop.wait()
     log.info("shutting down")
     if socket_handler is not None:

@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.webhook.async_client import AsyncWebhookClient
-
 from bot.bridge.access import Access
 from bot.bridge.background import Background
 from bot.bridge.linking import Linker
@@ -201,13 +199,6 @@ class RequestCreator:
             log.warning("could not show the request's content", extra={"link_id": link.id, "error": str(exc)})
 
     async def _tell(self, context: NewRequestContext, *, user: str, text: str) -> None:
-        if context.response_url:
-            try:
-                response = await AsyncWebhookClient(context.response_url).send(
-                    text=text, response_type="ephemeral", replace_original=False)
-                if response.status_code == 200:
-                    return
-                log.warning("response_url refused the outcome", extra={"status": response.status_code})
-            except Exception as exc:  # expired or unreachable: fall back to an ephemeral message
-                log.warning("response_url unusable", extra={"error": type(exc).__name__})
-        await self._slack.ephemeral(channel=context.channel, user=user, text=text)
+        if context.response_url and await self._slack.respond(response_url=context.response_url, text=text):
+            return
+        await self._slack.ephemeral(channel=context.channel, user=user, text=text)  # expired or unreachable

@@ -42,8 +42,8 @@ class BotProcess:
 
     def start(self) -> None:
         with self._log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd, env=self._env,
-                                            stdout=log, stderr=log)
+            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd,
+                                            env=self._env, stdout=log, stderr=log)
         self.starts += 1
 
     def kill(self) -> None:
