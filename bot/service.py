@@ -23,6 +23,7 @@ from bot.bridge.new_request import RequestCreator
 from bot.bridge.notifications import Notifications
 from bot.bridge.outbound import Outbound
 from bot.bridge.poller import Poller
+from bot.bridge.relay_rule import RelayRule
 from bot.bridge.shortcuts import Shortcuts
 from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
@@ -121,7 +122,9 @@ class Service:
         locks = LinkLocks()
         leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
                         seconds=settings.lease_seconds)
-        outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
+        access = Access(settings=settings, slack=slack)
+        outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up,
+                            relay=RelayRule(access=access, slack=slack))
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases,
                         budget=budget)
         acks = AckPriority()
@@ -130,7 +133,7 @@ class Service:
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
-                          access=Access(settings=settings, slack=slack), leases=leases),
+                          access=access, leases=leases),
             leases=leases, budget=budget, acks=acks,
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     allowed_usergroup_ids: str = ""
     # May unlink any link (besides the person who made it).
     admin_user_ids: str = ""
+    # Whose messages go to requests (bot/bridge/access.py): `everyone` in a linked thread, as before this setting;
+    # `allowed`: only those on the user/user-group allowlists (and admins), on every path that sends content.
+    relay_from: Literal["everyone", "allowed"] = "everyone"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.bridge.access import Access
 from bot.bridge.inbox import Inbox
+from bot.bridge.relay_rule import FORWARD_PREFIX
 from bot.errors import BridgeError
 from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState, parse_link_id
 from bot.providers.base import Provider
@@ -39,7 +40,7 @@ class Forwarded:
 
 
 def forward_key(*, link_id: int, channel: str, ts: str) -> str:
-    return f"forward:{link_id}:{channel}:{ts}"
+    return f"{FORWARD_PREFIX}{link_id}:{channel}:{ts}"
 
 
 def forward_note(*, sender: str, author: str, text: str, permalink: str | None) -> str:
@@ -92,7 +93,7 @@ class Forwarder:
             return "That request is no longer linked in this channel."
         if link.provider not in self._providers:
             return f"{link.provider} is not configured on this bridge any more."
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = await self._access.may_relay(user=user)  # the sender speaks for the message, whoever wrote it
         if denied:
             return denied
         if await self._store.message_by_slack_ts(link.id, context.ts) is not None:

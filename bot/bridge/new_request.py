@@ -81,7 +81,7 @@ class RequestCreator:
             provider = self.creator_for(provider_name)
         except InvalidInput as exc:
             return error_reply(exc, doing="")
-        denied = await self._access.may_link(user=user, channel=channel)
+        denied = await self._access.may_link(user=user, channel=channel) or await self._access.may_relay(user=user)
         if denied:
             return f":no_entry: {denied}"
         doing = f"Loading {provider.display_name}'s request types"
@@ -133,7 +133,8 @@ class RequestCreator:
             return checked
         # Checked again: an allowlist may have changed while the form was open, and nothing is created for
         # someone who could not link it.
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = (await self._access.may_link(user=user, channel=context.channel)
+                  or await self._access.may_relay(user=user))
         if denied:
             return {Field.SUMMARY: denied}
         claimed = await self._store.claim_creation(view_id=str(view.get("id")), user_id=user,
