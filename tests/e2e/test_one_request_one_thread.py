@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
@@ -15,7 +16,8 @@ from bot.models import LinkState
 from bot.slack.shortcut_modals import BlockId, CallbackId
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
-from tests.harness import RunningBot, bot_settings, wait_for
+from tests.conftest import running_bot
+from tests.harness import RunningBot, wait_for
 from tests.interactions import send, text_value, use_shortcut, view_submission
 
 ROUNDS = 3
@@ -37,12 +39,9 @@ PEOPLE = [Person("U111", "C111"), Person("U222", "C111"), Person("U333", "C111")
 def replicas(slack: FakeSlack, cf: FakeCloudforceOne, database_url: str) -> Iterator[list[RunningBot]]:
     """One bot on SQLite (one process owns that store); two replicas sharing the database on PostgreSQL."""
     count = 1 if database_url.startswith("sqlite") else 2
-    bots = [RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
-                                    cf_url=cf.base_url.removesuffix("/client/v4"), database_url=database_url,
-                                    replica_id=f"replica-{n}")) for n in range(count)]
-    yield bots
-    for bot in bots:
-        bot.stop()
+    with ExitStack() as stack:
+        yield [stack.enter_context(running_bot(slack, cf, database_url=database_url, replica_id=f"replica-{n}"))
+               for n in range(count)]
 
 
 def live_links(bot: RunningBot, request_id: str) -> list[tuple[str, str]]:

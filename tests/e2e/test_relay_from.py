@@ -12,8 +12,9 @@ from bot.slack.shortcut_modals import CallbackId
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests import events
+from tests.conftest import running_bot
 from tests.e2e.test_send_to_request import submit, told
-from tests.harness import RunningBot, bot_settings
+from tests.harness import RunningBot
 from tests.helpers import CHANNEL, created_contents, link_request
 from tests.interactions import use_shortcut
 
@@ -69,8 +70,5 @@ def test_by_default_everyone_in_a_linked_thread_is_relayed_on_every_path(
 
 @pytest.fixture
 def only_links_by_alice(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
-    bot = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
-                                  cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path,
-                                  allowed_user_ids="U111"))
-    yield bot
-    bot.stop()
+    with running_bot(slack, cf, db_path=db_path, allowed_user_ids="U111") as bot:
+        yield bot

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +18,7 @@ from bot.slack.shortcut_modals import BlockId, CallbackId
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from sandbox.slack_views import OpenedView
-from tests.harness import RunningBot, bot_settings, wait_for
+from tests.harness import RunningBot, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request
 from tests.interactions import button_press, send, view_submission
 
@@ -41,15 +39,6 @@ METADATA = st.one_of(
 ODD_NUMBERS = ["999999999999", str(2**31), str(2**31 - 1), str(2**63), "9" * 40, "0", "00001", "-1", "²", "١",
                "１", "1_0", " 1", "1e3"]
 VALUE = st.one_of(st.none(), st.just("1"), TEXT, st.integers(-5, 10**12).map(str), st.sampled_from(ODD_NUMBERS))
-
-
-@pytest.fixture
-def store_bot(slack: FakeSlack, cf: FakeCloudforceOne, database_url: str) -> Iterator[RunningBot]:
-    """The bot on each store: SQLite, and PostgreSQL (whose INTEGER is 32-bit) where a server is named."""
-    bot = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
-                                  cf_url=cf.base_url.removesuffix("/client/v4"), database_url=database_url))
-    yield bot
-    bot.stop()
 
 
 def _forged(callback_id: CallbackId, metadata: str) -> OpenedView:
