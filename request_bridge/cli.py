@@ -41,6 +41,7 @@ environment (also read from ./.env):
   HUAWEI_SITE, HUAWEI_LANGUAGE, HUAWEI_TIME_ZONE           Huawei Cloud service tickets
   JITSUDO_BASE_URL, JITSUDO_API_KEY (or JITSUDO_BEARER_TOKEN), JITSUDO_TENANT_ID   JITSudo
   ALLOWED_CHANNEL_IDS, ALLOWED_USER_IDS, ALLOWED_USERGROUP_IDS, ADMIN_USER_IDS  who may link/unlink
+  RELAY_FROM               whose messages go to requests: everyone | allowed (the allowlists) [everyone]
   EDIT_FOLLOW_UP           send edits as "(edited)" messages where a provider cannot edit [false]
   NAME_FILE                read any secret NAME (tokens, keys, signing secret) from a file
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
