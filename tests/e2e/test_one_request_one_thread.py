@@ -141,3 +141,40 @@ def test_shortcuts_and_commands_linking_one_request_at_once_make_one_link(
             if n in on_modal:
                 where = "in this channel" if people[n].channel == channel else "in another channel"
             assert where in text and ("already linked" in text or "being linked" in text), (n, text)
+
+
+def test_five_people_linking_one_thread_to_five_requests_at_once_make_one_link(
+        replicas: list[RunningBot], slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    """One thread, one request: the thread's claim is in the database too."""
+    root = slack.post_user_message("C111", "which request is this?", user="U111")
+    people = ["U111", "U222", "U333", "U444", "U555"]
+    requests = [cf.add_request(summary=f"candidate {n}") for n in range(len(people))]
+    opened = []
+    for n, user in enumerate(people):
+        view = use_shortcut(replicas[n % len(replicas)], slack, CallbackId.LINK_THREAD, channel="C111", ts=root,
+                            user=user)
+        assert view is not None
+        opened.append(view)
+
+    def submit(n: int) -> httpx.Response:
+        values = {BlockId.REQUEST_ID: {"request_id": text_value(requests[n])}}
+        return send(replicas[n % len(replicas)], view_submission(opened[n], values=values))
+
+    with ThreadPoolExecutor(len(people)) as pool:
+        acks = list(pool.map(submit, range(len(people))))
+    on_modal = {people[n]: a.json()["errors"][BlockId.REQUEST_ID] for n, a in enumerate(acks) if a.content}
+
+    def told() -> dict[str, str] | None:
+        got = {e["user"]: e["text"] for e in slack.ephemerals if e.get("thread_ts") == root} | on_modal
+        return got if len(got) == len(people) else None
+
+    answers = wait_for(told, what="every answer")
+    links = [link for link in replicas[0].run(replicas[0].service.store.links_in_channel("C111"))
+             if link.thread_ts == root]
+    assert len(links) == 1, links
+    winner = links[0].request_id
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.get("thread_ts") == root]) == 1
+    assert [u for u, text in answers.items() if text.startswith("Linked request")] == [links[0].created_by]
+    for user, text in answers.items():
+        if user != links[0].created_by:
+            assert f"already linked to request {winner}" in text.replace("`", ""), (user, text)
