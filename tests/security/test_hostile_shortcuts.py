@@ -59,6 +59,8 @@ def test_forged_submissions_are_answered_and_contained(store_bot: RunningBot, sl
         {"channel": "C999", "ts": "1700000000.000100", "author": "U222", "text": "[C999] forged"}))
     @example(callback=CallbackId.LINK_THREAD, value="../../user/tokens", metadata=json.dumps(
         {"channel": CHANNEL, "thread_ts": "1700000000.000100"}))
+    @example(callback=CallbackId.SEND_TO_REQUEST, value="999999999999", metadata=json.dumps(
+        {"channel": CHANNEL, "ts": "1700000000.000100", "author": "U111", "text": "[C111] out of range"}))
     @given(callback=st.sampled_from(list(CallbackId)), metadata=METADATA, value=VALUE)
     def check(callback: CallbackId, metadata: str, value: str | None) -> None:
         values: dict[str, Any] = {}
