@@ -72,11 +72,11 @@ class Linker:
         if denied:
             return f":no_entry: {denied}"
         if thread_ts is not None:
-            linked = await self._store.link_for_thread(channel, thread_ts)
+            linked = await self._store.links.for_thread(channel, thread_ts)
             if linked is not None:
                 return await self.taken_reply(AlreadyLinked(linked, thread=True), channel=channel,
                                               request_id=request_id)
-        live = await self._store.live_link_of_request(provider=provider.name, request_id=request_id)
+        live = await self._store.links.live_of_request(provider=provider.name, request_id=request_id)
         if live is not None:
             return await self.taken_reply(AlreadyLinked(live), channel=channel, request_id=request_id)
         return None
@@ -106,7 +106,7 @@ class Linker:
             return error_reply(exc, doing=doing)
         try:
             # The claim, made before anything is posted: of people linking at once, one gets past here.
-            link = await self._store.create_link(
+            link = await self._store.links.create(
                 provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
                 title=info.title, request_status=info.status, thread_ts=thread_ts, notify=notify)
         except AlreadyLinked as taken:
@@ -122,14 +122,14 @@ class Linker:
                                         metadata=link_metadata(link_id=link.id, provider=provider.name,
                                                                request_id=request_id))
         except Rejected as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
                 if "not_in_channel" in str(exc) or "channel_not_found" in str(exc) else ""
             return error_reply(exc, doing=doing) + hint
         except BridgeError as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             return error_reply(exc, doing=doing)
-        await self._store.activate_link(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
+        await self._store.links.activate(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
         await self._leases.hold(link.id)  # this replica back-fills the new link
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
                                   "channel": channel})
@@ -144,14 +144,14 @@ class Linker:
     async def unlink(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
         provider = self.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
-        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        link = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         if link is None:
             return f"Request `{request_id}` is not linked in this channel."
         denied = self._access.may_unlink(user=user, link=link)
         if denied:
             return f":no_entry: {denied}"
         async with self._locks(link.id):
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
         if link.thread_ts:
             try:
                 await self._slack.post(channel=channel, thread_ts=link.thread_ts,
@@ -162,7 +162,7 @@ class Linker:
         return f"Unlinked request `{request_id}`; its thread no longer syncs."
 
     async def list(self, *, channel: str) -> str:
-        links = await self._store.links_in_channel(channel)
+        links = await self._store.links.in_channel(channel)
         if not links:
             return "No requests are linked in this channel. Link one with `/request link <request-id>`."
         lines = []

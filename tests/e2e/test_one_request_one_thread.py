@@ -46,7 +46,7 @@ def replicas(slack: FakeSlack, cf: FakeCloudforceOne, database_url: str) -> Iter
 
 def live_links(bot: RunningBot, request_id: str) -> list[tuple[str, str]]:
     """(state, channel) of every link of the request that is not unlinked."""
-    links = [bot.run(bot.service.store.find_link(channel_id=c, provider="cloudforce-one", request_id=request_id))
+    links = [bot.run(bot.service.store.links.find(channel_id=c, provider="cloudforce-one", request_id=request_id))
              for c in sorted({p.channel for p in PEOPLE})]
     return [(link.state, link.channel_id) for link in links if link is not None]
 
@@ -169,7 +169,7 @@ def test_five_people_linking_one_thread_to_five_requests_at_once_make_one_link(
         return got if len(got) == len(people) else None
 
     answers = wait_for(told, what="every answer")
-    links = [link for link in replicas[0].run(replicas[0].service.store.links_in_channel("C111"))
+    links = [link for link in replicas[0].run(replicas[0].service.store.links.in_channel("C111"))
              if link.thread_ts == root]
     assert len(links) == 1, links
     winner = links[0].request_id

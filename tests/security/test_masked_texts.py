@@ -87,9 +87,9 @@ def test_a_provider_error_echoing_the_token_is_masked_on_link_and_on_reply(refus
 
     # A linked thread whose reply the provider refuses the same way: its author is told, masked.
     store = bot.service.store
-    link = bot.run(store.create_link(provider="cloudforce-one", request_id=request_id, channel_id=CHANNEL,
+    link = bot.run(store.links.create(provider="cloudforce-one", request_id=request_id, channel_id=CHANNEL,
                                      created_by="U111", title=None, request_status=None))
-    bot.run(store.activate_link(link.id, "1800000000.000100"))
+    bot.run(store.links.activate(link.id, "1800000000.000100"))
     bot.post_event(events.reply(channel=CHANNEL, thread_ts="1800000000.000100", ts="1800000000.000200",
                                 text="hello"), event_id="EvReply")
     bot.drain()

@@ -38,10 +38,10 @@ def test_migration_6_keeps_the_oldest_active_link_of_a_request(database_url: str
             assert [tuple(r) for r in rows] == [("C1", "unlinked"), ("C2", "active"), ("C3", "unlinked"),
                                                 ("C4", "unlinked")]
             with pytest.raises(AlreadyLinked) as taken:
-                await store.create_link(provider="p", request_id="r", channel_id="C5", created_by="U2", title=None,
+                await store.links.create(provider="p", request_id="r", channel_id="C5", created_by="U2", title=None,
                                         request_status=None)
             assert taken.value.existing is not None and taken.value.existing.channel_id == "C2"
-            other = await store.create_link(provider="p", request_id="other", channel_id="C5", created_by="U2",
+            other = await store.links.create(provider="p", request_id="other", channel_id="C5", created_by="U2",
                                             title=None, request_status=None)
             assert other.state == "linking"
         finally:
@@ -56,20 +56,20 @@ def test_a_claim_left_behind_by_a_crash_is_given_up_after_a_while(database_url: 
     async def scenario() -> None:
         store = await Store.open(url)
         try:
-            first = await store.create_link(provider="p", request_id="r", channel_id="C1", created_by="U1",
+            first = await store.links.create(provider="p", request_id="r", channel_id="C1", created_by="U1",
                                             title=None, request_status=None)
             with pytest.raises(AlreadyLinked) as taken:  # being linked right now: held
-                await store.create_link(provider="p", request_id="r", channel_id="C1", created_by="U2", title=None,
+                await store.links.create(provider="p", request_id="r", channel_id="C1", created_by="U2", title=None,
                                         request_status=None)
             assert taken.value.existing is not None and taken.value.existing.id == first.id
-            assert await store.live_link_of_request(provider="p", request_id="r") is not None
+            assert await store.links.live_of_request(provider="p", request_id="r") is not None
             # The process died before posting the root: after LINKING_STALE_SECONDS the claim is stale.
             await run_in_transaction(url.replace("+aiosqlite", ""),
                                      lambda c: c.execute(schema.links.update().values(created_at=0.0)) and None)
-            assert await store.live_link_of_request(provider="p", request_id="r") is None
-            second = await store.create_link(provider="p", request_id="r", channel_id="C2", created_by="U2",
+            assert await store.links.live_of_request(provider="p", request_id="r") is None
+            second = await store.links.create(provider="p", request_id="r", channel_id="C2", created_by="U2",
                                              title=None, request_status=None)
-            assert (await store.link(first.id)).state == "unlinked"  # type: ignore[union-attr]
+            assert (await store.links.get(first.id)).state == "unlinked"  # type: ignore[union-attr]
             assert second.channel_id == "C2"
         finally:
             await store.close()
