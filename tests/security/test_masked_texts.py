@@ -21,11 +21,13 @@ from aiohttp import web
 from bot.logs import Redactor
 from bot.settings import load_settings
 from bot.slack.gateway import SlackGateway, build_web_client
+from bot.slack.shortcut_modals import BlockId, CallbackId
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests import events
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL
+from tests.interactions import send, text_value, use_shortcut, view_submission
 
 MARKER = "s3kr1t"
 CF_TOKEN = f"cfT-{MARKER}/8c6a+1e4b2d=="  # characters that percent-encoding changes
@@ -131,3 +133,18 @@ def test_every_encoding_of_every_secret_is_masked_at_the_gateway(slack: FakeSlac
     assert "the whole URL" in sent or "the whole URL" in json.dumps(slack.opened_views(), default=str)
     assert leaked(sent) == [], sent
     assert "xoxb-1234" not in sent
+
+
+def test_acknowledgements_are_masked_too(refused_bot: RunningBot, slack: FakeSlack) -> None:
+    """An ack's text and a modal's field errors leave through Bolt's answer, not the gateway: a secret pasted
+    where an id belongs comes back masked in both."""
+    bot = refused_bot
+    for pasted in (CF_TOKEN, quote(CF_TOKEN, safe="")):
+        ack = bot.command(f"link {pasted}", response_url=slack.response_url("pasted"))
+        assert ack.status_code == 200 and "***" in ack.text and leaked(ack.text) == [], ack.text
+    root = slack.post_user_message(CHANNEL, "a thread", user="U111")
+    opened = use_shortcut(bot, slack, CallbackId.LINK_THREAD, channel=CHANNEL, ts=root)
+    assert opened is not None
+    answer = send(bot, view_submission(opened, values={BlockId.REQUEST_ID: {"request_id": text_value(CF_TOKEN)}}))
+    assert answer.status_code == 200 and "errors" in answer.json(), answer.text
+    assert "***" in answer.text and leaked(answer.text) == [], answer.text
