@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 LINK_CALLS = 3
 # A link that can start within this long is made while the person waits, as before.
 INLINE_SECONDS = 5.0
-# How long one worker keeps a queued link to itself before another replica may take it over.
-CLAIM_SECONDS = 300.0
+# How long a replica keeps a queued link to itself unrenewed (it renews while its line moves) before another
+# replica may take it over.
+CLAIM_SECONDS = 60.0
 
 Maker = Callable[..., Awaitable[str]]
 
@@ -69,19 +70,18 @@ class LinkQueue:
         waiting = await self._store.links.count_queued(provider)
         return await self.wait_seconds(provider, links=waiting + 1) > INLINE_SECONDS
 
-    async def put(self, existing: Link | None, *, provider: Provider, request_id: str, channel: str, user: str,
-                  notify: bool) -> str:
-        """Queue the link (or find it queued already) and say how long it should take."""
-        link = existing or await self._store.links.create(
-            provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
-            title=None, request_status=None)
-        if notify:
-            await self._store.links.set_notify_linker(link.id, True)
+    async def hold(self, link_id: int) -> None:
+        """This replica works on the claimed link (made now, or waiting in its line): nobody takes it over."""
+        await self._store.links.claim(link_id, owner=self._owner, seconds=CLAIM_SECONDS, state=LinkState.LINKING)
+
+    async def put(self, link: Link, *, provider: Provider) -> str:
+        """The claimed link waits in line; say how long it should take."""
+        await self.hold(link.id)
         ahead = await self._store.links.count_queued(provider.name, up_to=link.id)
         seconds = await self.wait_seconds(provider.name, links=max(1, ahead))
         log.info("link queued", extra={"link_id": link.id, "provider": provider.name, "ahead": ahead,
                                        "estimate_seconds": round(seconds)})
-        return queued_reply(request_id=request_id, provider_name=provider.display_name, seconds=seconds)
+        return queued_reply(request_id=link.request_id, provider_name=provider.display_name, seconds=seconds)
 
     async def tick(self) -> None:
         """The scheduler's clock: make queued links, oldest first, each provider as its budget allows. A long
@@ -102,6 +102,8 @@ class LinkQueue:
 
     async def _drain(self, provider: Provider, links: list[Link]) -> None:
         for link in links:
+            # What waits here stays held while the line moves (one UPDATE per link made).
+            await self._store.links.renew_claims(owner=self._owner, seconds=CLAIM_SECONDS)
             if link.id in self._working or not await self._store.links.claim(
                     link.id, owner=self._owner, seconds=CLAIM_SECONDS, state=LinkState.LINKING):
                 continue
@@ -112,11 +114,6 @@ class LinkQueue:
     async def _one(self, link: Link, provider: Provider) -> bool:
         """Make one queued link and tell its linker; False when it must wait for a later tick."""
         doing = f"Linking {provider.display_name} request `{link.request_id}`"
-        elsewhere = await self._store.links.active_of_request(provider=link.provider, request_id=link.request_id)
-        if elsewhere is not None:  # linked in another channel while this one waited: one request, one thread
-            await self._refuse(link, f":no_entry: Request `{link.request_id}` was linked in <#{elsewhere.channel_id}> "
-                                     "while this link waited. Unlink it there first: one request, one thread.")
-            return True
         try:
             info: RequestInfo = await provider.get_request(link.request_id)
         except RateLimited:
@@ -131,7 +128,7 @@ class LinkQueue:
             await self._refuse(link, error_reply(exc, doing=doing))
             return True
         await self._store.links.set_request_details(link.id, title=info.title, request_status=info.status)
-        text = await self._make(link, provider, info, notify=link.notify_linker)
+        text = await self._make(link, provider, info, thread_ts=link.thread_ts)  # a shortcut's claimed thread
         await self._slack.ephemeral(channel=link.channel_id, user=link.created_by, text=text)
         return True
 

@@ -102,20 +102,22 @@ def test_a_queued_link_survives_a_restart(slack: FakeSlack, cf: FakeCloudforceOn
         second.stop()
 
 
-def test_one_request_queued_in_two_channels_is_linked_once(slack: FakeSlack, cf: FakeCloudforceOne,
+def test_a_request_waiting_in_line_is_held_for_its_channel(slack: FakeSlack, cf: FakeCloudforceOne,
                                                            db_path: Path) -> None:
+    """One request, one thread holds for a link waiting in line too: a second channel is told where it is."""
     bot = RunningBot(_settings(slack, cf, db_path))  # type: ignore[arg-type]
     try:
         bot.run(bot.service.store.budgets.pause("cloudforce-one", until=time.time() + 6, now=time.time()))
         request_id = cf.add_request(summary="wanted in two channels")
         for channel in ("C111", "C222"):
             bot.command(f"link {request_id}", response_url=slack.response_url(channel), channel=channel)
-        wait_for(lambda: len(slack.responses) == 2, what="both answers")
-        assert all(QUEUED.search(body["text"]) for _, body in slack.responses), slack.responses
+            wait_for(lambda channel=channel: any(name == channel for name, _ in slack.responses),
+                     what=f"the answer in {channel}")
+        answers = {name: body["text"] for name, body in slack.responses}
+        assert QUEUED.search(answers["C111"]), answers
+        assert "is being linked in <#C111>" in answers["C222"], answers
         bot.run(_start(bot))
-        wait_for(lambda: len(slack.ephemerals) >= 2, timeout=30, what="both notes")
-        assert _active(bot) == 1
-        texts = {e["channel"]: e["text"] for e in slack.ephemerals}
-        assert "Linked request" in texts["C111"] and "linked in <#C111> while this link waited" in texts["C222"]
+        wait_for(lambda: _active(bot) == 1, timeout=30, what="the queued link")
+        assert [link.channel_id for link in bot.run(bot.service.store.links.active())] == ["C111"]
     finally:
         bot.stop()
