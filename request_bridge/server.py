@@ -71,7 +71,8 @@ def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Applicatio
         status = 200 if db_ok else 503
         return web.json_response({"status": "ok" if db_ok else "degraded", "database": db_ok}, status=status)
 
-    readiness = Readiness(ping_database=service.store.ping, auth_test=service.slack.auth_test)
+    readiness = Readiness(ping_database=service.store.ping, auth_test=service.slack.auth_test,
+                          database_outage=service.inbox.outage.problem)
 
     async def readyz(_: web.Request) -> web.Response:
         ready, body = await readiness.check()
@@ -108,9 +109,7 @@ async def serve(settings: Settings) -> None:
     bolt_app = build_bolt_app(service)
     runner = await start_http(service, None if settings.socket_mode else bolt_app, host=settings.host,
                               port=settings.port)
-    service.start_background()
-    service.inbox.kick()  # events stored before a restart are applied now
-    catching_up = asyncio.get_running_loop().create_task(service.catch_up.run())
+    await service.start()  # catch-up, events stored before a restart, the clock
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -129,7 +128,6 @@ async def serve(settings: Settings) -> None:
     log.info("shutting down")
     if socket_handler is not None:
         await socket_handler.close_async()
-    catching_up.cancel()
     await runner.cleanup()
     await service.inbox.wait_idle()
     await service.close()

@@ -90,7 +90,7 @@ class Poller:
                                                   bounds=self._bounds), now)
             candidates = {link.id: self._candidate(link, now) for link in links}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
-            mine = [candidates[link.id] for link in links if not self._held_elsewhere(link, now)]
+            mine = [candidates[link.id] for link in links if not self._leases.held_elsewhere(link, now)]
             if not any(c.due_at <= now for c in mine):
                 continue
             slots = int(min(len(mine), await self._budget.spare(name)))
@@ -109,9 +109,6 @@ class Poller:
     def _silence(link: Link, now: float, *, active: bool = False) -> float:
         return schedule.silence(now=now, last_activity=now if active else link.last_activity_at,
                                 last_slack_reply=link.last_slack_reply_at)
-
-    def _held_elsewhere(self, link: Link, now: float) -> bool:
-        return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now
 
     async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the

@@ -31,6 +31,7 @@ from bot.models import (
 from bot.store import schema
 from bot.store.budgets import BudgetRows
 from bot.store.creations import CreationRows
+from bot.store.leases import LeaseRows
 from bot.store.migrations import migrate
 
 L = schema.links
@@ -96,7 +97,7 @@ def _sqlite_begin(conn: Connection) -> None:
 _WRITE = "request_bridge_write"
 
 
-class Store(BudgetRows, CreationRows):
+class Store(BudgetRows, CreationRows, LeaseRows):
     """All reads and writes of the bridge's durable state."""
 
     def __init__(self, engine: AsyncEngine | Engine) -> None:
@@ -119,7 +120,9 @@ class Store(BudgetRows, CreationRows):
             with sqlite.execution_options(**{_WRITE: True}).begin() as conn:
                 migrate(conn)
             return cls(sqlite)
-        engine = create_async_engine(url)
+        # pre_ping: a connection the server dropped (it restarted) is replaced, not handed out to fail once.
+        # A server that is down refuses at once; one that does not answer is given up on after 10 s.
+        engine = create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 10})
         async with engine.begin() as aconn:
             # Replicas starting together migrate one at a time; the lock ends with the transaction.
             await aconn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
@@ -131,6 +134,11 @@ class Store(BudgetRows, CreationRows):
             await self._engine.dispose()
         else:
             self._engine.dispose()
+
+    @property
+    def single_process(self) -> bool:
+        """SQLite: one process owns the store, so every lease held by another name is an earlier run's."""
+        return self._engine.dialect.name == "sqlite"
 
     async def ping(self) -> bool:
         return bool(await self.run_sync(lambda conn: conn.execute(select(1)).scalar() == 1))
@@ -233,24 +241,6 @@ class Store(BudgetRows, CreationRows):
     async def active_links(self) -> list[Link]:
         rows = await self._fetch(select(L).where(L.c.state == LinkState.ACTIVE).order_by(L.c.id))
         return [Link(**r) for r in rows]
-
-    async def claim_link(self, link_id: int, *, owner: str, seconds: float) -> bool:
-        """Take or renew this replica's lease on a link; False while another replica holds it.
-
-        One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win.
-        """
-        now = time.time()
-        async with self._write() as conn:
-            result = await conn.execute(update(L).where(
-                L.c.id == link_id, L.c.state == LinkState.ACTIVE,
-                or_(L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now),
-            ).values(lease_owner=owner, lease_until=now + seconds))
-        return bool(result.rowcount)
-
-    async def release_links(self, *, owner: str) -> None:
-        """On a clean shutdown: let other replicas take this one's links at once."""
-        async with self._write() as conn:
-            await conn.execute(update(L).where(L.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
 
     async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None,
                           active: bool = False, next_poll_at: float | None = None) -> None:

@@ -144,3 +144,13 @@ request_creations = Table(
     Column("request_id", String(64)),
     Column("created_at", Float, nullable=False),
 )
+
+# Added by migration 7: one row per running replica and the time of its last heartbeat (bot/bridge/leases.py). A
+# lease whose holder has stopped beating is free after a few missed beats, instead of after LEASE_SECONDS.
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("replica_id", String(64), primary_key=True),
+    Column("beat_at", Float, nullable=False),
+    Column("started_at", Float, nullable=False),
+)
