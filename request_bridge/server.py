@@ -14,6 +14,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
 import handlers
+from bot.bridge.outage import unavailable
 from bot.ops.gauges import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.ops.readiness import Readiness
 from bot.service import Service
@@ -42,6 +43,15 @@ def build_bolt_app(service: Service) -> AsyncApp:
         # Stored events wait while Slack's requests are answered (bot/bridge/ack_priority.py).
         with service.acks.acking():
             return await next_()
+
+    @app.error
+    async def on_error(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+        if unavailable(error):
+            # The database is down: noted once (bot/bridge/outage.py), not a traceback per event. Slack gets a
+            # 503, retries, gives up; the thread is read back once the database is back.
+            return BoltResponse(status=503, body="")
+        logger.exception(f"Failed to run listener function (error: {error})")  # Bolt's default, then a 500
+        return None
 
     handlers.register(app, service)
     return app
