@@ -156,7 +156,8 @@ class Service:
                           id="poll", max_instances=1, coalesce=True, next_run_time=datetime.now())
         # Often enough that events stored by another replica reach this link's leaseholder within seconds.
         scheduler.add_job(guard, "interval", args=[self.inbox.tick],
-                          seconds=min(self.settings.retry_interval_seconds, 2.0), id="inbox", max_instances=1, coalesce=True, next_run_time=datetime.now())
+                          seconds=min(self.settings.retry_interval_seconds, 2.0), id="inbox", max_instances=1,
+                          coalesce=True, next_run_time=datetime.now())
         if self.settings.catch_up_sweep_seconds:
             scheduler.add_job(guard, "interval", args=[self.catch_up.sweep], id="sweep", max_instances=1,
                               seconds=self.settings.catch_up_sweep_seconds, coalesce=True)

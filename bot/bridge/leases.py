@@ -11,6 +11,7 @@ the store, so a starting process takes every lease at once: their holders can on
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import time
 from collections.abc import Callable
@@ -21,9 +22,9 @@ from bot.store.database import Store
 log = logging.getLogger(__name__)
 # A replica silent for this many heartbeats is dead.
 DEAD_AFTER_BEATS = 3
-# This replica takes over dead ones' leases only after its own heartbeats have gone through for this many
-# beats in a row: after a database outage every replica's last beat is old, and the live ones need one
-# beat to show it before anyone's leases are taken.
+# After a failed heartbeat, this replica takes over dead ones' leases only once its own heartbeats have gone
+# through for this many beats in a row: after a database outage every replica's last beat is old, and the
+# live ones need a beat to show it before anyone's leases are taken.
 STEADY_BEATS = 2
 
 
@@ -41,7 +42,9 @@ class Leases:
         self._seconds = seconds
         self._heartbeat = heartbeat
         self._clock = clock
-        self._steady_since: float | None = None  # the first of this replica's unbroken run of heartbeats
+        # The first of this replica's unbroken run of heartbeats (None: the last one failed). A replica that
+        # just started judges at once: the others have been beating all along.
+        self._steady_since: float | None = -math.inf
         self._silent: set[str] = set()  # replicas found dead at the last heartbeat
 
     async def start(self) -> None:

@@ -9,7 +9,6 @@ back (bot/bridge/recovery.py), before anything newer in it is applied.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ def unavailable(exc: BaseException) -> bool:
     or restarting, connection lost, disk full, read-only file), rather than a bug."""
     if isinstance(exc, (IntegrityError, ProgrammingError, DataError)):
         return False
-    return isinstance(exc, (DBAPIError, OSError, asyncio.TimeoutError)) \
+    return isinstance(exc, (DBAPIError, OSError, TimeoutError)) \
         or type(exc).__module__.split(".")[0] == "asyncpg"
 
 

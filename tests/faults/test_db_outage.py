@@ -156,8 +156,9 @@ def test_after_a_database_outage_every_reply_edit_and_deletion_arrives_once(stor
                          what="every reply, edit and deletion to arrive")
             finally:
                 figures = _figures(script, slack, cf)
-                line = (f"store={store} outage={up_at - down_at:.1f}s slack_attempts={deliveries.attempts - sent_before} "
-                        f"given_up_by_slack={refused} caught_up_in={time.monotonic() - up_at:.1f}s "
+                line = (f"store={store} outage={up_at - down_at:.1f}s "
+                        f"slack_attempts={deliveries.attempts - sent_before} given_up_by_slack={refused} "
+                        f"caught_up_in={time.monotonic() - up_at:.1f}s "
                         f"cpu_while_down={cpu:.2f}s restarts={bot.starts - 1} lost={figures.lost} "
                         f"doubled={figures.doubled} stale_edits={figures.stale_edits} "
                         f"out_of_order={figures.out_of_order}")
