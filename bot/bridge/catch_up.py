@@ -26,6 +26,7 @@ from enum import IntEnum
 from typing import Any
 
 from bot.bridge.inbox import Inbox
+from bot.bridge.outage import unavailable
 from bot.errors import BridgeError
 from bot.models import EventKind, Link, MappedMessage, MessageState, Origin, SlackEvent
 from bot.slack.events import ThreadEvent, files_markup
@@ -82,6 +83,10 @@ def missed_events(thread: list[dict[str, Any]], rows: list[MappedMessage], *, ch
         if ts not in present and Decimal(ts) <= Decimal(horizon):
             events.append(ThreadEvent(EventKind.DELETE, channel, ts, thread_ts, user, "", f"delete:{channel}:{ts}"))
     return events
+
+
+# A read that the database's outage put off: bot/bridge/recovery.py reads the thread again once it is back.
+DEFERRED = -1
 
 
 @dataclass
@@ -150,6 +155,7 @@ class CatchUp:
         self._reading: dict[int, _Read] = {}
         self._workers: set[asyncio.Task[None]] = set()
         self._retries: dict[int, asyncio.TimerHandle] = {}
+        self._waiting_retry: dict[int, _Read] = {}
         inbox.when_held(self.hurry)
 
     async def hold_all(self) -> None:
@@ -200,7 +206,11 @@ class CatchUp:
         if held:
             self._inbox.hold([link.id])
         entry = self._queue.get(link.id)
-        if entry is None:
+        if entry is None and link.id in self._retries:  # waiting out a failed read's backoff: try it now
+            self._retries.pop(link.id).cancel()
+            entry = self._queue[link.id] = self._waiting_retry.pop(link.id)
+            entry.priority = min(entry.priority, priority)
+        elif entry is None:
             entry = self._queue[link.id] = _Read(link, priority, activity(link), held)
         else:
             entry.priority = min(entry.priority, priority)
@@ -240,11 +250,17 @@ class CatchUp:
         finally:
             del self._reading[link.id]
         entry.attempts += 1
+        if queued == DEFERRED:  # the database is down: its thread waits for the read that follows its return
+            for batch in entry.batches:
+                batch.finished(ok=False)
+            self._inbox.release(link, read_back=False)
+            return
         if queued is None and entry.held and entry.attempts < self._attempts:
             # Its live events stay held meanwhile, so the order holds when the read succeeds. (A sweep's read
             # holds nothing for long: it is simply not retried.)
             delay = min(30.0, self._first_retry * 2 ** (entry.attempts - 1))
             self._retries[link.id] = asyncio.get_running_loop().call_later(delay, self._retry, entry)
+            self._waiting_retry[link.id] = entry
             return
         if queued is None:
             log.warning("catch-up of a thread gave up; its events flow uncaught", extra={"link_id": link.id})
@@ -259,6 +275,7 @@ class CatchUp:
 
     def _retry(self, entry: _Read) -> None:
         self._retries.pop(entry.link.id, None)
+        self._waiting_retry.pop(entry.link.id, None)
         queued = self._queue.get(entry.link.id)
         if queued is not None:  # asked for again meanwhile: one read does for both
             queued.priority = min(queued.priority, entry.priority)
@@ -273,6 +290,7 @@ class CatchUp:
         for handle in self._retries.values():
             handle.cancel()
         self._retries.clear()
+        self._waiting_retry.clear()
         workers = list(self._workers)
         for task in workers:
             task.cancel()
@@ -298,6 +316,9 @@ class CatchUp:
             return queued
         except BridgeError as exc:
             log.warning("catch-up of a thread failed", extra={"link_id": link.id, "error": str(exc)})
-        except Exception:  # a bug in one thread must not keep the others held for ever
-            log.exception("catch-up of a thread crashed", extra={"link_id": link.id})
+        except Exception as exc:
+            if unavailable(exc):  # the thread is read back once the database is back (bot/bridge/recovery.py)
+                self._inbox.outage.unread(link.channel_id, link.thread_ts, exc)
+                return DEFERRED
+            log.exception("catch-up of a thread crashed", extra={"link_id": link.id})  # must not hold the rest
         return None

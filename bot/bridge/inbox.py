@@ -55,10 +55,12 @@ class Inbox:
         """`callback(link)` runs when a held link has events waiting (catch-up then reads its thread first)."""
         self._on_held = callback
 
-    def release(self, link: Link) -> None:
-        """Its thread has been read back: the link's events flow again."""
+    def release(self, link: Link, *, read_back: bool = True) -> None:
+        """Its thread has been read back: the link's events flow again. (`read_back=False`: it was not, and
+        waits for the database's return, bot/bridge/outage.py, which holds it meanwhile.)"""
         self._held.discard(link.id)
-        self.outage.read_back(link.channel_id, link.thread_ts)
+        if read_back:
+            self.outage.read_back(link.channel_id, link.thread_ts)
 
     def release_all(self) -> None:
         self._held.clear()

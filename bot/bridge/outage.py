@@ -70,6 +70,14 @@ class Outage:
         if unavailable(exc):
             self.failed(exc)
 
+    def unread(self, channel: str, thread_ts: str | None, exc: BaseException) -> None:
+        """A thread's read back failed for want of the database: it is read once the database is back, and
+        its events wait until then."""
+        if thread_ts is not None:
+            self._missed.threads.add((channel, thread_ts))
+            self._held.add((channel, thread_ts))
+        self.failed(exc)
+
     def holds(self, channel: str, thread_ts: str | None) -> bool:
         """Whether a thread's events wait: one of them was refused, and the thread was not read back since."""
         return thread_ts is not None and (channel, thread_ts) in self._held

@@ -145,19 +145,25 @@ def test_after_a_database_outage_every_reply_edit_and_deletion_arrives_once(stor
             status, body = wait_for(lambda: (answer := _readyz(port))[0] == 503 and answer, timeout=10,
                                     what="/readyz to answer 503")
             deliveries.finish()  # every event written during the outage: retried, refused, given up
-            refused = deliveries.dropped
+            refused, attempts = deliveries.dropped, deliveries.attempts - sent_before
             time.sleep(max(0.0, OUTAGE_SECONDS - (time.monotonic() - down_at)))  # the rest of the outage
             cpu = _cpu_seconds(bot.process.pid) - cpu_before  # type: ignore[union-attr]
             alive = bot.process is not None and bot.process.poll() is None
             end()
             up_at = time.monotonic()
+            # Replies right after it is back, maybe before the bot notices: they must not overtake the refused.
+            deliveries = SlackDeliveries(url=f"http://127.0.0.1:{port}")
+            for _ in range(3):
+                reply(n)
+                n += 1
+            deliveries.finish()
             try:
                 wait_for(lambda: _figures(script, slack, cf).clean, timeout=60, interval=0.25,
                          what="every reply, edit and deletion to arrive")
             finally:
                 figures = _figures(script, slack, cf)
                 line = (f"store={store} outage={up_at - down_at:.1f}s "
-                        f"slack_attempts={deliveries.attempts - sent_before} given_up_by_slack={refused} "
+                        f"slack_attempts={attempts} given_up_by_slack={refused} "
                         f"caught_up_in={time.monotonic() - up_at:.1f}s "
                         f"cpu_while_down={cpu:.2f}s restarts={bot.starts - 1} lost={figures.lost} "
                         f"doubled={figures.doubled} stale_edits={figures.stale_edits} "
