@@ -30,7 +30,7 @@ from sandbox.slack import FakeSlack
 from tests import events
 from tests.databases import private_postgres
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
-from tests.faults.test_fault_injection import _healthy, bot_command, free_port
+from tests.faults.test_fault_injection import _healthy, free_port, link_requests
 from tests.harness import wait_for
 
 OUTAGE_SECONDS = float(os.environ.get("DB_OUTAGE_SECONDS", "12"))
@@ -82,6 +82,7 @@ def _readyz(port: int) -> tuple[int, dict[str, object]]:
     return answer.status_code, answer.json()
 
 
+@pytest.mark.timeout(120 + 2 * OUTAGE_SECONDS)  # the suite's 120 s per test, and the outage on top
 @pytest.mark.parametrize("store", ["postgresql", "sqlite"])
 def test_after_a_database_outage_every_reply_edit_and_deletion_arrives_once(store: str, tmp_path: Path) -> None:
     rng = random.Random(SEED)
@@ -98,14 +99,7 @@ def test_after_a_database_outage_every_reply_edit_and_deletion_arrives_once(stor
         bot.start()
         try:
             wait_for(lambda: _healthy(port), timeout=30, what="the bot to start")
-            threads: dict[str, str] = {}
-            for n in range(2):
-                request_id = cf.add_request(summary=f"request {n}")
-                bot_command(port, slack, f"link {request_id}")
-                wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
-                                                    for r in slack.responses), timeout=20, what="the link")
-                threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
-                                           if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
+            threads = link_requests(port, slack, cf, 2)
             deliveries = SlackDeliveries(url=f"http://127.0.0.1:{port}")
             script: list[Scripted] = []
 

@@ -16,7 +16,7 @@ from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests.databases import ADMIN_URL, postgres_database
 from tests.faults.simulator import REPORT_LINES, BotProcess, bot_env
-from tests.faults.test_fault_injection import _healthy, bot_command, free_port
+from tests.faults.test_fault_injection import _healthy, free_port, link_requests
 from tests.harness import wait_for
 
 CHANNEL = "C111"
@@ -48,11 +48,7 @@ def test_a_restart_under_a_new_name_takes_its_links_back_at_once(store: str, tmp
         first = BotProcess(env=env | {"REPLICA_ID": "pod-a"}, cwd=tmp_path, log=tmp_path / "first.log")
         first.start()
         wait_for(lambda: _healthy(port), timeout=30, what="the bot to start")
-        request_id = cf.add_request(summary="request")
-        bot_command(port, slack, f"link {request_id}")
-        wait_for(lambda: any("Linked" in (r[1].get("text") or "") for r in slack.responses), timeout=20,
-                 what="the link")
-        thread = next(m["ts"] for m in slack.channel_messages(CHANNEL) if request_id in m["text"])
+        [(request_id, thread)] = link_requests(port, slack, cf, 1).items()
         cf.add_message(request_id, author="ana@cloudflare.com", content="before the crash")
         wait_for(lambda: len(slack.thread(CHANNEL, thread)) == 2, timeout=20, what="a first poll")
         first.kill()
