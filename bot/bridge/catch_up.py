@@ -160,12 +160,12 @@ class CatchUp:
 
     async def hold_all(self) -> None:
         """Before events flow on start: hold every active link's events until its thread has been read."""
-        self._inbox.hold(link.id for link in await self._store.active_links())
+        self._inbox.hold(link.id for link in await self._store.links.active())
 
     async def run(self) -> CatchUpResult:
         """On start: read every linked thread back; those with events waiting in the inbox first."""
-        waiting = set(await self._store.pending_events())
-        links = await self._store.active_links()
+        waiting = set(await self._store.events.pending())
+        links = await self._store.links.active()
         result = await self.read(links, priority=lambda link: Priority.MISSED if link.id in waiting
                                  else Priority.RESTART, held=True)
         log.info("catch-up done", extra={"links": result.links, "queued": result.queued, "failed": result.failed})
@@ -191,7 +191,7 @@ class CatchUp:
         """The schedule's cheap pass: queue a read of the most recently active threads (at most `sweep_reads`),
         each holding its thread's live events only while it runs. Returns how many were queued."""
         since = (time.time() if now is None else now) - self._recent_seconds
-        recent = sorted((link for link in await self._store.active_links() if activity(link) >= since),
+        recent = sorted((link for link in await self._store.links.active() if activity(link) >= since),
                         key=activity, reverse=True)[:self._sweep_reads]
         self.queue(recent, priority=Priority.SWEEP, held=False)
         return len(recent)
@@ -306,8 +306,8 @@ class CatchUp:
             started = time.time()
             thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts,
                                                        turn_taken=True)
-            rows = await self._store.messages_for_link(link.id)
-            pending = [e for e in await self._store.pending_events_of_link(link.id) if e.received_at < started]
+            rows = await self._store.messages.of_link(link.id)
+            pending = [e for e in await self._store.events.pending_of_link(link.id) if e.received_at < started]
             queued = 0
             for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
                                        pending=pending, read_started=started):

@@ -50,7 +50,7 @@ class Leases:
     async def start(self) -> None:
         """On start: the first heartbeat; with SQLite, every lease becomes this process's."""
         if self._store.single_process:
-            taken = await self._store.take_over_links(owner=self.owner)
+            taken = await self._store.links.take_over(owner=self.owner)
             if taken:
                 log.info("took over the links of an earlier run", extra={"links": taken})
         await self.beat()
@@ -58,7 +58,7 @@ class Leases:
     async def beat(self) -> None:
         """Write this replica's heartbeat (raises if the database does not take it) and see who went silent."""
         try:
-            await self._store.beat(self.owner)
+            await self._store.replicas.beat(self.owner)
         except Exception:
             self._steady_since = None
             self._silent = set()
@@ -68,7 +68,7 @@ class Leases:
             self._steady_since = now
         dead_before = self._dead_before(now)
         self._silent = set() if dead_before is None else (
-            await self._store.silent_replicas(dead_before=dead_before) - {self.owner})
+            await self._store.replicas.silent(dead_before=dead_before) - {self.owner})
 
     def _dead_before(self, now: float) -> float | None:
         """Heartbeats older than this are a dead replica's; None while this replica cannot judge."""
@@ -78,8 +78,8 @@ class Leases:
 
     async def hold(self, link_id: int) -> bool:
         """Take or renew the lease; False while another live replica holds it."""
-        return await self._store.claim_link(link_id, owner=self.owner, seconds=self._seconds,
-                                            dead_before=self._dead_before(self._clock()))
+        return await self._store.links.claim(link_id, owner=self.owner, seconds=self._seconds,
+                                             dead_before=self._dead_before(self._clock()))
 
     def held_elsewhere(self, link: Link, now: float) -> bool:
         """Whether another live replica holds this link (as of the link row read at `now`)."""
@@ -88,5 +88,5 @@ class Leases:
 
     async def release_all(self) -> None:
         """On a clean shutdown: the other replicas take this one's links at once."""
-        await self._store.release_links(owner=self.owner)
-        await self._store.stop_beating(self.owner)
+        await self._store.links.release(owner=self.owner)
+        await self._store.replicas.forget(self.owner)

@@ -56,13 +56,13 @@ class Recovery:
     async def _links_of(self, missed: Missed) -> list[Link]:
         found: dict[int, Link] = {}
         for channel, thread_ts in missed.threads:
-            link = await self._store.link_for_thread(channel, thread_ts)
+            link = await self._store.links.for_thread(channel, thread_ts)
             if link is None:
                 self._outage.read_back(channel, thread_ts)  # not a linked thread: nothing to hold
             else:
                 found[link.id] = link
         for channel, ts in missed.messages:
-            link = await self._store.link_of_slack_message(channel, ts)
+            link = await self._store.links.of_slack_message(channel, ts)
             if link is not None:
                 found[link.id] = link
         return list(found.values())

@@ -23,9 +23,9 @@ WITHIN_SECONDS = 10.0
 async def _link_all(bot: RunningBot, pairs: list[tuple[str, str]]) -> None:
     store = bot.service.store
     for request_id, thread_ts in pairs:
-        link = await store.create_link(provider="cloudforce-one", request_id=request_id, channel_id=CHANNEL,
+        link = await store.links.create(provider="cloudforce-one", request_id=request_id, channel_id=CHANNEL,
                                        created_by="U111", title=None, request_status="open")
-        await store.activate_link(link.id, thread_ts)
+        await store.links.activate(link.id, thread_ts)
 
 
 def test_after_a_restart_with_a_thousand_threads_a_live_reply_waits_for_one_read_only(

@@ -12,9 +12,9 @@ from tests.store.test_store import store_url
 
 
 async def _linked(store: Store) -> int:
-    link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+    link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                    request_status=None)
-    await store.activate_link(link.id, "1.1")
+    await store.links.activate(link.id, "1.1")
     return link.id
 
 
@@ -22,21 +22,21 @@ def test_a_lease_whose_holder_stopped_beating_is_free_before_it_lapses(database_
     async def scenario() -> None:
         store = await Store.open(store_url(database_url))
         link_id = await _linked(store)
-        await store.beat("a")
-        assert await store.claim_link(link_id, owner="a", seconds=60)
+        await store.replicas.beat("a")
+        assert await store.links.claim(link_id, owner="a", seconds=60)
         now = time.time()
         # "a" beat just now: alive, its lease holds.
-        assert not await store.claim_link(link_id, owner="b", seconds=60, dead_before=now - 6)
+        assert not await store.links.claim(link_id, owner="b", seconds=60, dead_before=now - 6)
         # Judged a moment later, after "a" missed its beats: dead, its lease is free.
-        assert await store.claim_link(link_id, owner="b", seconds=60, dead_before=now + 1)
-        assert await store.silent_replicas(dead_before=now + 1) == {"a"}
+        assert await store.links.claim(link_id, owner="b", seconds=60, dead_before=now + 1)
+        assert await store.replicas.silent(dead_before=now + 1) == {"a"}
         # A holder that never beat (a replica of an older version) keeps its lease until it lapses.
-        await store.release_links(owner="b")
-        assert await store.claim_link(link_id, owner="old", seconds=60)
-        assert not await store.claim_link(link_id, owner="b", seconds=60, dead_before=time.time() + 1)
+        await store.links.release(owner="b")
+        assert await store.links.claim(link_id, owner="old", seconds=60)
+        assert not await store.links.claim(link_id, owner="b", seconds=60, dead_before=time.time() + 1)
         # A clean shutdown removes the heartbeat.
-        await store.stop_beating("a")
-        assert await store.silent_replicas(dead_before=time.time() + 1) == set()
+        await store.replicas.forget("a")
+        assert await store.replicas.silent(dead_before=time.time() + 1) == set()
         await store.close()
 
     asyncio.run(scenario())
@@ -61,11 +61,11 @@ def test_after_its_own_failed_heartbeat_a_replica_judges_no_one_until_it_beat_st
         async def failing(_: str) -> None:
             raise OSError("database down")
 
-        real, store.beat = store.beat, failing  # type: ignore[method-assign]
+        real, store.replicas.beat = store.replicas.beat, failing  # type: ignore[method-assign]
         with contextlib.suppress(OSError):
             await mine.beat()
-        store.beat = real  # type: ignore[method-assign]
-        await store.release_links(owner="mine")
+        store.replicas.beat = real  # type: ignore[method-assign]
+        await store.links.release(owner="mine")
         assert await other.hold(link_id)
         clock[0] += DEAD_AFTER_BEATS * beat + 1
         await mine.beat()  # back, but "other" has had no chance to show it is alive yet
