@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -32,7 +33,9 @@ def test_a_refused_event_holds_its_thread_until_it_is_read_back() -> None:
     assert downtime >= 0 and not outage.down and outage.problem() is None and not outage.missed()
     assert missed.threads == {("C1", "1.1")} and missed.messages == {("C1", "3.1")}
     assert outage.holds("C1", "1.1")  # still: until its thread has been read back
-    outage.read_back("C1", "1.1")
+    outage.read_back("C1", "1.1", read_at=time.time() - 60)  # a read that began before the refusal
+    assert outage.holds("C1", "1.1")
+    outage.read_back("C1", "1.1", read_at=time.time())
     assert not outage.holds("C1", "1.1")
 
 

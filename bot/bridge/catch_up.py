@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -245,6 +246,7 @@ class CatchUp:
         link = entry.link
         self._reading[link.id] = entry
         self._inbox.hold([link.id])
+        started = time.time()
         try:
             queued = await self._try(link)
         finally:
@@ -253,7 +255,7 @@ class CatchUp:
         if queued == DEFERRED:  # the database is down: its thread waits for the read that follows its return
             for batch in entry.batches:
                 batch.finished(ok=False)
-            self._inbox.release(link, read_back=False)
+            self._inbox.release(link)
             return
         if queued is None and entry.held and entry.attempts < self._attempts:
             # Its live events stay held meanwhile, so the order holds when the read succeeds. (A sweep's read
@@ -262,14 +264,17 @@ class CatchUp:
             self._retries[link.id] = asyncio.get_running_loop().call_later(delay, self._retry, entry)
             self._waiting_retry[link.id] = entry
             return
-        if queued is None:
+        gave_up = queued is None and entry.held
+        if gave_up:
             log.warning("catch-up of a thread gave up; its events flow uncaught", extra={"link_id": link.id})
         for batch in entry.batches:
             batch.result.queued += queued or 0
             batch.finished(ok=queued is not None)
         again = self._queue.get(link.id)
         if (again is None or not again.held) and link.id not in self._retries:
-            self._inbox.release(link)
+            # Given up: its events flow uncaught, whatever was refused (else they would wait for ever). A sweep's
+            # failed read covers nothing.
+            self._inbox.release(link, read_at=math.inf if gave_up else None if queued is None else started)
         self._inbox.kick()
         self._start_workers()  # a read of this link asked for while this one ran is ready now
 

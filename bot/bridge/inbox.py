@@ -55,12 +55,12 @@ class Inbox:
         """`callback(link)` runs when a held link has events waiting (catch-up then reads its thread first)."""
         self._on_held = callback
 
-    def release(self, link: Link, *, read_back: bool = True) -> None:
-        """Its thread has been read back: the link's events flow again. (`read_back=False`: it was not, and
-        waits for the database's return, bot/bridge/outage.py, which holds it meanwhile.)"""
+    def release(self, link: Link, *, read_at: float | None = None) -> None:
+        """Let the link's events flow again; `read_at`: when the read back of its thread began, which covers
+        the events refused before then (bot/bridge/outage.py holds a thread with a later refusal)."""
         self._held.discard(link.id)
-        if read_back:
-            self.outage.read_back(link.channel_id, link.thread_ts)
+        if read_at is not None:
+            self.outage.read_back(link.channel_id, link.thread_ts, read_at=read_at)
 
     def release_all(self) -> None:
         self._held.clear()

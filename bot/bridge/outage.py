@@ -42,7 +42,7 @@ class Outage:
         self.down_since: float | None = None
         self._problem = ""
         self._missed = Missed()
-        self._held: set[tuple[str, str]] = set()
+        self._held: dict[tuple[str, str], float] = {}  # thread -> when its last event was refused
 
     @property
     def down(self) -> bool:
@@ -64,7 +64,7 @@ class Outage:
         """Slack gets a non-200 for this event: its thread must be read back."""
         if event.thread_ts:
             self._missed.threads.add((event.channel, event.thread_ts))
-            self._held.add((event.channel, event.thread_ts))
+            self._held[(event.channel, event.thread_ts)] = time.time()
         else:
             self._missed.messages.add((event.channel, event.ts))
         if unavailable(exc):
@@ -75,16 +75,18 @@ class Outage:
         its events wait until then."""
         if thread_ts is not None:
             self._missed.threads.add((channel, thread_ts))
-            self._held.add((channel, thread_ts))
+            self._held[(channel, thread_ts)] = time.time()
         self.failed(exc)
 
     def holds(self, channel: str, thread_ts: str | None) -> bool:
         """Whether a thread's events wait: one of them was refused, and the thread was not read back since."""
         return thread_ts is not None and (channel, thread_ts) in self._held
 
-    def read_back(self, channel: str, thread_ts: str | None) -> None:
-        if thread_ts is not None:
-            self._held.discard((channel, thread_ts))
+    def read_back(self, channel: str, thread_ts: str | None, *, read_at: float) -> None:
+        """The thread was read back from `read_at`: a refusal before then is covered, a later one is not."""
+        key = (channel, thread_ts or "")
+        if key in self._held and self._held[key] <= read_at:
+            del self._held[key]
 
     def missed(self) -> bool:
         return bool(self._missed.threads or self._missed.messages)

@@ -9,6 +9,7 @@ back the threads whose events were refused, first, then the recently active ones
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 
 from bot.bridge.catch_up import CatchUp, Priority
@@ -58,7 +59,7 @@ class Recovery:
         for channel, thread_ts in missed.threads:
             link = await self._store.links.for_thread(channel, thread_ts)
             if link is None:
-                self._outage.read_back(channel, thread_ts)  # not a linked thread: nothing to hold
+                self._outage.read_back(channel, thread_ts, read_at=math.inf)  # not linked: nothing to hold
             else:
                 found[link.id] = link
         for channel, ts in missed.messages:
