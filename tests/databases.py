@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import os
 import pwd
 import shutil
@@ -13,6 +14,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
@@ -91,3 +93,37 @@ def private_postgres(port: int) -> Iterator[PrivateServer]:
         with contextlib.suppress(subprocess.SubprocessError):
             server.stop("immediate")
         shutil.rmtree(root, ignore_errors=True)
+
+
+@dataclass
+class SmallDisk:
+    """A 16 MB tmpfs: `fill` takes its last byte (writes there fail: "database or disk is full"), `free` gives
+    it back."""
+
+    path: Path
+
+    def fill(self) -> None:
+        with (self.path / "filler").open("wb") as out:
+            try:
+                while True:
+                    out.write(b"\0" * 65536)
+                    out.flush()
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+
+    def free(self) -> None:
+        (self.path / "filler").unlink()
+
+
+@contextmanager
+def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
+    """A filesystem that can be filled (skips the test where a tmpfs cannot be mounted: it needs root)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("needs to mount a small tmpfs (root) to fill a SQLite file's disk")
+    try:
+        yield SmallDisk(disk)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)

@@ -12,10 +12,8 @@ give up within 4 s, so a longer outage takes the same path; 90 is the figure in 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import random
-import subprocess
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,7 +28,7 @@ from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests import events
-from tests.databases import private_postgres
+from tests.databases import private_postgres, small_disk
 from tests.faults.simulator import REPORT_LINES, BotProcess, Scripted, SlackDeliveries, bot_env, check
 from tests.faults.test_fault_injection import _healthy, free_port, link_requests
 from tests.harness import wait_for
@@ -52,26 +50,8 @@ def postgres_outage() -> Iterator[tuple[str, Callable[[], None], Callable[[], No
 
 @contextlib.contextmanager
 def sqlite_disk_full(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip("needs to mount a small tmpfs (root) to fill the SQLite file's disk")
-    filler = disk / "filler"
-
-    def fill() -> None:
-        with filler.open("wb") as out:
-            try:
-                while True:
-                    out.write(b"\0" * 65536)
-                    out.flush()
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-
-    try:
-        yield f"sqlite:///{disk / 'bridge.db'}", fill, filler.unlink
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+    with small_disk(tmp_path) as disk:
+        yield f"sqlite:///{disk.path / 'bridge.db'}", disk.fill, disk.free
 
 
 def _cpu_seconds(pid: int) -> float:
