@@ -45,7 +45,8 @@ class Leases:
         # The first of this replica's unbroken run of heartbeats (None: the last one failed). A replica that
         # just started judges at once: the others have been beating all along.
         self._steady_since: float | None = -math.inf
-        self._silent: set[str] = set()  # replicas found dead at the last heartbeat
+        self._silent: set[str] = set()  # replicas found dead when this replica last looked
+        self._looked_at = -math.inf
 
     async def start(self) -> None:
         """On start: the first heartbeat; with SQLite, every lease becomes this process's."""
@@ -63,9 +64,17 @@ class Leases:
             self._steady_since = None
             self._silent = set()
             raise
-        now = self._clock()
         if self._steady_since is None:
-            self._steady_since = now
+            self._steady_since = self._clock()
+        await self.look_around(at_most_every=0.0)
+
+    async def look_around(self, *, at_most_every: float = 1.0) -> None:
+        """See which replicas went silent (the poller asks each tick, so a dead one's links are polled without
+        waiting for this replica's next heartbeat)."""
+        now = self._clock()
+        if now - self._looked_at < at_most_every:
+            return
+        self._looked_at = now
         dead_before = self._dead_before(now)
         self._silent = set() if dead_before is None else (
             await self._store.replicas.silent(dead_before=dead_before) - {self.owner})

@@ -75,6 +75,7 @@ class Poller:
     async def poll_due(self) -> dict[int, PollResult | BridgeError]:
         """The scheduler's tick: poll the links that are due (bot/bridge/schedule.py), most overdue first, as many as
         the provider's budget has room for; the rest wait for a later tick."""
+        await self._leases.look_around()
         now = time.time()
         by_provider: dict[str, list[Link]] = {}
         for link in await self._store.links.active():
