@@ -156,6 +156,12 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
         self._calls: list[dict[str, Any]] = []
         # What GET .../requests/types lists: the spec's example, until a test sets its own.
         self.request_types: list[str] = ["Indicators of Compromise", "Victomology"]
+        # How the message list pages, as the spec leaves open: `page_base` 1 is Cloudflare's v4 convention
+        # (page 0 read as page 1); 0 makes page 0 the first and page 1 the second. `ignore_page` answers
+        # every page with the first; `ignore_after` lists messages from the start whatever `after` says.
+        self.page_base = 1
+        self.ignore_page = False
+        self.ignore_after = False
         self._init_faults()
         # Off unless set_rate_limit() is called; then enforced as Cloudflare documents it.
         self.rate_limit: WindowLimit | None = None
@@ -358,12 +364,13 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
                 400, CODE_INVALID_FIELD, f"sort_by: must be one of {', '.join(MESSAGE_SORT_FIELDS)}"
             )
         items = list(self._messages[ctx["request_id"]].values())
-        if after is not None:
+        if after is not None and not self.ignore_after:
             items = [m for m in items if m["created"] > after]
         if before is not None:
             items = [m for m in items if m["created"] < before]
         items.sort(key=lambda m: (m[sort_by], m["id"]), reverse=_sort_order(body))
-        start = (page - 1) * per_page
+        number = _int_field(body, "page")
+        start = 0 if self.ignore_page else (number if self.page_base == 0 else page - 1) * per_page
         # No result_info: the spec defines none, so callers page until fewer than per_page return.
         return envelope([_wire_message(m) for m in items[start : start + per_page]])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +26,7 @@ from bot.errors import (
 )
 from bot.http import RetryPolicy, send
 from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
+from bot.providers.cloudforce_one import paging
 from bot.providers.cloudforce_one.models import (
     Envelope,
     MessageItem,
@@ -58,7 +59,8 @@ def auth_headers(*, api_token: str | None, email: str | None, api_key: str | Non
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # the spec's times are UTC
 
 
 def _format_time(value: datetime) -> str:
@@ -79,6 +81,8 @@ class CloudforceOne:
         self._client = client
         self._account = account_id
         self._policy = policy or RetryPolicy()
+        # What this account's message list does (page base, ignored parameters), learned from answers.
+        self.paging = paging.Paging()
 
     def validate_request_id(self, raw: str) -> str:
         candidate = raw.strip().lower()
@@ -152,23 +156,34 @@ class CloudforceOne:
         await self._call("DELETE", self._path(request_id, "message", _message_id(message_id)))
 
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
-        since = _format_time(_parse_time(after) - CURSOR_OVERLAP) if after else None
-        seen: dict[str, ProviderMessage] = {}
-        for page in range(1, MAX_PAGES + 1):
-            params = MessageListParams(page=page, per_page=PER_PAGE, after=since, sort_by="created", sort_order="asc")
-            result = await self._call("POST", self._path(request_id, "message"),
-                                      json=params.model_dump(exclude_none=True))
-            items = result or []
-            if not isinstance(items, list):
+        """Oldest first. The walk over pages (paging.py) learns this account's page base and what the server
+        ignores; a full read (no `after`) that cannot see every message is Unavailable, so that no message
+        is taken as deleted for being out of reach."""
+        since = _parse_time(after) - CURSOR_OVERLAP if after else None
+        path = self._path(request_id, "message")
+        read: dict[str, ProviderMessage] = {}
+
+        async def fetch(page: int, after_time: datetime | None, order: paging.Order) -> list[paging.Item]:
+            params = MessageListParams(page=page, per_page=PER_PAGE, sort_by="created", sort_order=order,
+                                       after=_format_time(after_time) if after_time else None)
+            result = await self._call("POST", path, json=params.model_dump(exclude_none=True))
+            if not isinstance(result or [], list):
                 raise Unavailable("garbled message list", provider=self.display_name)
-            for raw in items:
+            items = []
+            for raw in result or []:
                 message = self._message(raw)
-                seen[message.id] = message  # a message may shift pages while we read
-            if len(items) < PER_PAGE:
-                break
-        else:
-            log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
-        return sorted(seen.values(), key=lambda m: (m.created or m.updated or "", int(m.id)))
+                read[message.id] = message  # a message may shift pages while we read: the last copy wins
+                items.append(paging.Item(message.id, _parse_time(message.created or message.updated or "")))
+            return items
+
+        walked = await paging.walk(fetch, self.paging, since=since, per_page=PER_PAGE, max_calls=MAX_PAGES)
+        if not walked.complete:
+            log.warning("message list read in part", extra={"request_id": request_id, "calls": walked.calls})
+            if since is None:
+                raise Unavailable("the message list could not be read whole (the server ignores `page`, or "
+                                  "more messages share one instant than a page holds)", provider=self.display_name)
+        found = [read[item_id] for item_id in walked.items]
+        return sorted(found, key=lambda m: (m.created or m.updated or "", int(m.id)))
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
@@ -182,7 +197,8 @@ class CloudforceOne:
             known = RequestConstants.model_validate(constants or {})
         except ValidationError:
             raise Unavailable("garbled request types or constants", provider=self.display_name) from None
-        return RequestOptions(request_types=tuple(listed), priorities=tuple(known.priority), tlps=tuple(known.tlp))
+        return RequestOptions(request_types=tuple(listed), priorities=tuple(known.priority or ()),
+                              tlps=tuple(known.tlp or ()))
 
     async def create_request(self, new: NewRequest) -> RequestInfo:
         """POST .../requests/new. The API takes no idempotency key: an unanswered create is AmbiguousWrite."""
