@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,6 +91,14 @@ class SupportsUpdate(Protocol):
 @runtime_checkable
 class SupportsDelete(Protocol):
     async def delete_message(self, request_id: str, message_id: str) -> None: ...
+
+
+@runtime_checkable
+class SupportsBatchPoll(Protocol):
+    """Providers that tell in one call which of many requests have new messages (the poller then reads
+    only those, and the rest at the slowest pace, to reconcile)."""
+
+    async def changed_requests(self, request_ids: Sequence[str]) -> set[str]: ...
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from bot.providers.cloudforce_one.client import CloudforceOne
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import serving
 
-SERVERS = {
+SERVERS: dict[str, dict[str, object]] = {
     "from 0": {"page_base": 0},
     "from 1": {"page_base": 1},
     "page ignored": {"ignore_page": True},

@@ -101,10 +101,10 @@ def test_business_error_code_on_200_is_rejected() -> None:
         run(settings_for(), lambda p: p.create_message("CS1", "hello"), transport=transport)
 
 
-def test_provider_creates_and_lists_only() -> None:
+def test_provider_creates_lists_and_withdraws_but_cannot_edit() -> None:
     provider = build_huawei(settings_for())
     assert isinstance(provider, Provider)
-    assert not isinstance(provider, SupportsUpdate) and not isinstance(provider, SupportsDelete)
+    assert not isinstance(provider, SupportsUpdate) and isinstance(provider, SupportsDelete)
     assert (provider.name, provider.display_name, provider.max_content_length) == ("huawei", "Huawei Cloud", 2000)
 
 
