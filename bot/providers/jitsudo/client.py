@@ -3,7 +3,8 @@
 Operations used (https://jitsudo-docs.pages.dev/api): create (POST /v1/requests/{id}/messages, 201),
 list (GET /v1/requests/{id}/messages, `limit` <= 250 and an opaque `cursor`), and the request's status
 (GET /v1/access/requests/{id}). The docs show no single-request GET, so the request's resource, action
-and reason are read from GET /v1/requests/{id} only if the server has it. No message update or delete
+and reason are read from GET /v1/requests/{id} only if the server has it: the first 404/405 on a request
+the status call just found is taken as the route missing, and it is not asked again. No message update or delete
 is documented, so this provider supports neither. Every call carries the credential (X-API-Key or a
 bearer JWT) and X-Tenant-ID, which must name the credential's tenant (else 403 tenant_mismatch).
 """
@@ -87,6 +88,8 @@ class JITSudo:
     def __init__(self, client: httpx.AsyncClient, *, policy: RetryPolicy | None = None) -> None:
         self._client = client
         self._policy = policy or RetryPolicy()
+        # Whether GET /v1/requests/{id} exists (not in the spec): None until the first answer says.
+        self.has_request_route: bool | None = None
 
     def validate_request_id(self, raw: str) -> str:
         canonical = _uuid(raw)
@@ -168,11 +171,16 @@ class JITSudo:
 
     async def _request_details(self, request_id: str) -> AccessRequest | None:
         """The AccessRequest from GET /v1/requests/{id}, or None where the server has no such route."""
+        if self.has_request_route is False:
+            return None
         response = await self._send("GET", self._path(request_id))
         if response.status_code in (404, 405):
             # The status call just found the request, so this is the route missing (it is not documented).
-            log.debug("no single-request GET; request shown without a title", extra={"status": response.status_code})
+            log.info("no GET /v1/requests/{id} on this server: requests are shown without a title from now on",
+                     extra={"status": response.status_code})
+            self.has_request_route = False
             return None
+        self.has_request_route = True
         if not response.is_success:
             raise self._error(response)
         try:
