@@ -34,7 +34,7 @@ def test_polls_ask_only_for_what_is_new(bot: RunningBot, slack: FakeSlack, cf: F
     lists = cf.calls_matching("POST", f"{request_id}/message")
     assert len(lists) == 1
     body = lists[0]["json"]
-    assert body["page"] == 1 and body["sort_by"] == "created" and body["sort_order"] == "asc" and body["after"]
+    assert body["page"] == 0 and body["sort_by"]  # the first page, whichever base the server has == "created" and body["sort_order"] == "asc" and body["after"]
     assert thread_texts(slack, thread)[-1].endswith("two")
 
 
@@ -48,7 +48,8 @@ def test_a_long_conversation_is_backfilled_across_pages_in_order(
     link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     texts = thread_texts(slack, link.thread_ts)
     assert [t.rsplit("\n", 1)[1] for t in texts] == [f"m{n:03d}" for n in range(120)]
-    assert len(cf.calls_matching("POST", f"{request_id}/message")) == 3  # 50 + 50 + 20
+    # 50, then page 1 repeating page 0 (the server is 1-based: learned once, for the account), 50, 20.
+    assert [c["json"]["page"] for c in cf.calls_matching("POST", f"{request_id}/message")] == [0, 1, 2, 3]
 
 
 def test_the_bridges_own_messages_are_never_echoed(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
