@@ -34,7 +34,8 @@ def test_polls_ask_only_for_what_is_new(bot: RunningBot, slack: FakeSlack, cf: F
     lists = cf.calls_matching("POST", f"{request_id}/message")
     assert len(lists) == 1
     body = lists[0]["json"]
-    assert body["page"] == 0 and body["sort_by"]  # the first page, whichever base the server has == "created" and body["sort_order"] == "asc" and body["after"]
+    assert body["page"] == 0  # the first page, whichever base the server has
+    assert body["sort_by"] == "created" and body["sort_order"] == "asc" and body["after"]
     assert thread_texts(slack, thread)[-1].endswith("two")
 
 
