@@ -102,6 +102,26 @@ class SupportsBatchPoll(Protocol):
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One assumption about the real account, as `request-bridge doctor --live` found it."""
+
+    ok: bool
+    what: str
+    detail: str
+    fix: str = ""  # what to set, or what the bridge does about it, when the assumption does not hold
+
+
+@runtime_checkable
+class SupportsLiveCheck(Protocol):
+    """Providers that check, on the real account, what the bridge assumes about their API."""
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """Read-only (a few calls) unless `write_test`: then one marked message is created, and deleted
+        where the provider allows it."""
+        ...
+
+
+@dataclass(frozen=True)
 class NewRequest:
     """What a person fills in to open a request; None leaves the choice to the provider's default."""
 

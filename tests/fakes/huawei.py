@@ -109,6 +109,10 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         self.newest_first = False
         self.list_content_limit: int | None = None
         self.iam_errors = False
+        self.honour_time_zone = True
+        # `type_required`: a create body without `type` (as the SDK and the newer doc page send it) is
+        # refused with OSM.0001, as seed 003's older page ("Mandatory: Yes") would have it.
+        self.type_required = False
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._lock = threading.Lock()
         self._cases: dict[str, dict[str, Any]] = {}
@@ -269,14 +273,14 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         if not hmac.compare_digest(expected.header_params["Authorization"], authorization):
             raise refused
 
-    @staticmethod
-    def _check_headers(request: web.Request) -> timezone:
+    def _check_headers(self, request: web.Request) -> timezone:
         site = request.headers.get("X-Site")
         language = request.headers.get("X-Language", "zh-cn")
         zone = request.headers.get("X-Time-Zone", DEFAULT_ZONE)
         if site not in (None, "0", "1") or not 1 <= len(language) <= 32 or not 1 <= len(zone) <= 32:
             raise _ApiError(400, CODE_PARAM, "Failed")
-        return _zone(zone)
+        # `honour_time_zone = False`: a server rendering every time in UTC, as the official SDK reads them.
+        return _zone(zone) if self.honour_time_zone else UTC
 
     # ------------------------------------------------------------- operations (lock held)
 
@@ -306,6 +310,8 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         content = message.get("content") if isinstance(message, dict) else None
         accessories = message.get("accessory_ids", []) if isinstance(message, dict) else None
         group_id = body.get("group_id") if isinstance(body, dict) else None
+        if self.type_required and not (isinstance(body, dict) and "type" in body):
+            raise _ApiError(400, CODE_PARAM, "Failed")
         if not isinstance(content, str) or len(content) > 2000 or not isinstance(accessories, list) \
                 or not (group_id is None or (isinstance(group_id, str) and len(group_id) <= 64)):
             raise _ApiError(400, CODE_PARAM, "Failed")

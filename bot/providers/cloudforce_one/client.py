@@ -25,8 +25,8 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, send
-from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
-from bot.providers.cloudforce_one import paging
+from bot.providers.base import Finding, NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
+from bot.providers.cloudforce_one import assumptions, paging
 from bot.providers.cloudforce_one.models import (
     Envelope,
     MessageItem,
@@ -160,21 +160,13 @@ class CloudforceOne:
         ignores; a full read (no `after`) that cannot see every message is Unavailable, so that no message
         is taken as deleted for being out of reach."""
         since = _parse_time(after) - CURSOR_OVERLAP if after else None
-        path = self._path(request_id, "message")
         read: dict[str, ProviderMessage] = {}
 
         async def fetch(page: int, after_time: datetime | None, order: paging.Order) -> list[paging.Item]:
-            params = MessageListParams(page=page, per_page=PER_PAGE, sort_by="created", sort_order=order,
-                                       after=_format_time(after_time) if after_time else None)
-            result = await self._call("POST", path, json=params.model_dump(exclude_none=True))
-            if not isinstance(result or [], list):
-                raise Unavailable("garbled message list", provider=self.display_name)
-            items = []
-            for raw in result or []:
-                message = self._message(raw)
-                read[message.id] = message  # a message may shift pages while we read: the last copy wins
-                items.append(paging.Item(message.id, _parse_time(message.created or message.updated or "")))
-            return items
+            listed = await self.list_page(request_id, page=page, per_page=PER_PAGE, order=order,
+                                          after=_format_time(after_time) if after_time else None)
+            read.update((m.id, m) for m in listed)  # a message may shift pages while we read: the last copy wins
+            return [paging.Item(m.id, _parse_time(m.created or m.updated or "")) for m in listed]
 
         walked = await paging.walk(fetch, self.paging, since=since, per_page=PER_PAGE, max_calls=MAX_PAGES)
         if not walked.complete:
@@ -185,8 +177,21 @@ class CloudforceOne:
         found = [read[item_id] for item_id in walked.items]
         return sorted(found, key=lambda m: (m.created or m.updated or "", int(m.id)))
 
+    async def list_page(self, request_id: str, *, page: int, per_page: int, order: paging.Order = "asc",
+                        after: str | None = None) -> list[ProviderMessage]:
+        """One call of the message list, as the server answers it."""
+        params = MessageListParams(page=page, per_page=per_page, sort_by="created", sort_order=order, after=after)
+        result = await self._call("POST", self._path(request_id, "message"), json=params.model_dump(exclude_none=True))
+        if not isinstance(result or [], list):
+            raise Unavailable("garbled message list", provider=self.display_name)
+        return [self._message(raw) for raw in result or []]
+
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
 
     async def request_options(self) -> RequestOptions:
         """Request types (GET .../requests/types) and the priority and TLP constants (.../constants)."""

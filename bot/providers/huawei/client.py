@@ -41,7 +41,8 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, build_client, send
-from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.base import Finding, ProviderMessage, RequestInfo, SlackContext
+from bot.providers.huawei import assumptions
 from bot.providers.huawei.messages import chronological, full_text, may_be_cut, message_ids
 from bot.providers.huawei.models import (
     CreateMessageDoV2,
@@ -125,6 +126,11 @@ class HuaweiOSM:
         # ListNewInstantMessages' cursor (last_message_time_id) per set of cases asked about together.
         self._batch_cursors: dict[tuple[str, ...], str | None] = {}
 
+    @property
+    def zone(self) -> timezone:
+        """The zone a time without an offset is read in (HUAWEI_TIME_ZONE, sent as X-Time-Zone)."""
+        return self._zone
+
     def validate_request_id(self, raw: str) -> str:
         candidate = raw.strip()
         if not _CASE_ID.match(candidate):
@@ -200,7 +206,7 @@ class HuaweiOSM:
         return f"{body.get('total_count', 0)} cases visible"
 
     async def get_request(self, request_id: str) -> RequestInfo:
-        detail = await self._detail(self.validate_request_id(request_id))
+        detail = await self.detail(self.validate_request_id(request_id))
         return RequestInfo(id=self.validate_request_id(request_id), title=_title(detail.simple_description),
                            status=_status(detail.status), readable_id=detail.incident_id,
                            raw=detail.model_dump())
@@ -215,17 +221,31 @@ class HuaweiOSM:
         await self._call("POST", path, json=body.model_dump(exclude_none=True), idempotent=False)
         return None
 
-    async def _detail(self, case_id: str) -> IncidentDetailInfoV2:
+    async def detail(self, case_id: str) -> IncidentDetailInfoV2:
         body = await self._call("GET", self._path(case_id), params=self._query())
         detail = self._parse(ShowCaseDetailResponse, body, "case detail").incident_detail_info
         if detail is None:
             raise Unavailable("case detail without incident_detail_info", provider=self.display_name)
         return detail
 
+    async def first_page(self, case_id: str, *, time_zone: str) -> list[QueryMessageInfoV2]:
+        """ListMessages' first page with another X-Time-Zone (doctor --live compares two), without retries."""
+        url = f"{self._path(case_id, 'messages')}?{urlencode(self._query(offset=0, limit=PAGE_LIMIT))}"
+        response = await self._client.get(url, headers={"X-Time-Zone": time_zone})
+        body = self._body(response, idempotent=True)
+        code, message = error_fields(body)
+        if code or not response.is_success:
+            raise self._error(response.status_code, code, message, idempotent=True)
+        return self._parse(ListMessagesResponse, body, "message list").message_list or []
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
+
     async def delete_message(self, request_id: str, message_id: str) -> None:
         """Withdraw (RevokeMessage) one of the bridge's messages, found by its id in the case detail."""
         case_id = self.validate_request_id(request_id)
-        listed = chronological((await self._detail(case_id)).message_list or [], self._zone)
+        listed = chronological((await self.detail(case_id)).message_list or [], self._zone)
         for item, derived in zip(listed, message_ids(case_id, listed, self._zone), strict=True):
             if derived == message_id and item.message_id and _MESSAGE_ID.match(item.message_id):
                 await self._call("POST", self._path(case_id, "instant-messages", item.message_id, "withdraw"),
@@ -255,7 +275,7 @@ class HuaweiOSM:
         items = await self._read_all(case_id)
         if any(may_be_cut(item) for item in items):
             # The list's model caps content at 400 characters: the case detail has the whole text.
-            detail = (await self._detail(case_id)).message_list or []
+            detail = (await self.detail(case_id)).message_list or []
             items = [item.model_copy(update={"content": full_text(item, detail, self._zone) or item.content})
                      if may_be_cut(item) else item for item in items]
         messages = [self._message(item, message_id) for item, message_id in

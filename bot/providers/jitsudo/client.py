@@ -32,7 +32,8 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, build_client, retry_after_seconds, send
-from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.base import Finding, ProviderMessage, RequestInfo, SlackContext
+from bot.providers.jitsudo import assumptions
 from bot.providers.jitsudo.models import (
     AccessRequest,
     AccessRequestStatus,
@@ -201,17 +202,11 @@ class JITSudo:
 
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
         since = parse_time(after) - CURSOR_OVERLAP if after else None
-        path = self._path(request_id, "messages")
         seen: dict[str, ProviderMessage] = {}
         cursors: set[str] = set()
         cursor: str | None = None
         for _ in range(MAX_PAGES):
-            query = ListRequestMessagesParams(limit=PAGE_LIMIT, cursor=cursor).model_dump(exclude_none=True)
-            result = await self._call("GET", f"{path}?{urlencode(query)}")
-            try:
-                page = RequestMessageList.model_validate(result)
-            except ValidationError:
-                raise Unavailable("garbled message list", provider=self.display_name) from None
+            page = await self.message_page(request_id, limit=PAGE_LIMIT, cursor=cursor)
             for item in page.data:
                 if since is None or parse_time(item.created_at) >= since:
                     seen[item.id] = self._from_item(item)
@@ -225,6 +220,19 @@ class JITSudo:
         else:
             log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
         return sorted(seen.values(), key=lambda m: (parse_time(m.created or ""), m.id))
+
+    async def message_page(self, request_id: str, *, limit: int, cursor: str | None = None) -> RequestMessageList:
+        """One call of the message list, as the server answers it."""
+        query = ListRequestMessagesParams(limit=limit, cursor=cursor).model_dump(exclude_none=True)
+        result = await self._call("GET", f"{self._path(request_id, 'messages')}?{urlencode(query)}")
+        try:
+            return RequestMessageList.model_validate(result)
+        except ValidationError:
+            raise Unavailable("garbled message list", provider=self.display_name) from None
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created
