@@ -26,11 +26,9 @@ from bot.bridge.poller import Poller
 from bot.bridge.shortcuts import Shortcuts
 from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
-from bot.http import build_client
+from bot.providers import registry
 from bot.providers.base import Provider
-from bot.providers.cloudforce_one.client import CloudforceOne, auth_headers
-from bot.providers.huawei.client import HuaweiOSM, build_huawei
-from bot.providers.jitsudo.client import JITSudo, build_jitsudo
+from bot.providers.plugin import BuildContext
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store.database import Store
@@ -45,15 +43,10 @@ def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport |
         return budget.transport(name, transport) if budget is not None else transport
 
     providers: dict[str, Provider] = {}
-    if settings.cloudflare_account_id:
-        token = settings.cloudflare_api_token.get_secret_value() if settings.cloudflare_api_token else None
-        key = settings.cloudflare_api_key.get_secret_value() if settings.cloudflare_api_key else None
-        client = build_client(base_url=settings.cloudflare_base_url, timeout=settings.http_timeout_seconds,
-                              headers=auth_headers(api_token=token, email=settings.cloudflare_email, api_key=key),
-                              transport=spending(CloudforceOne.name))
-        providers[CloudforceOne.name] = CloudforceOne(client, account_id=settings.cloudflare_account_id)
-    for name, build in ((HuaweiOSM.name, build_huawei), (JITSudo.name, build_jitsudo)):
-        provider = build(settings, transport=spending(name))
+    for plugin in registry.plugins():
+        own = settings.provider_settings.get(plugin.name)
+        context = BuildContext(timeout=settings.http_timeout_seconds, transport=spending(plugin.name))
+        provider = plugin.build(own, context) if own is not None else None
         if provider is not None:
             providers[provider.name] = provider
     return providers
@@ -110,7 +103,8 @@ class Service:
         except BridgeError as exc:
             await store.close()
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
-        budget = Budget(store=store, limits=settings.request_budgets())
+        pauses = {p.name: p.default_pause_seconds for p in registry.plugins() if p.default_pause_seconds}
+        budget = Budget(store=store, limits=settings.request_budgets(), pauses=pauses)
         providers = build_providers(settings, budget=budget)
         await budget.start(providers)
         locks = LinkLocks()

@@ -22,7 +22,7 @@ def register(app: AsyncApp, service: Service) -> None:
     def refusal(command: Command) -> str | None:
         """Why the command is refused before any outbound call, if it is."""
         if command.action == Action.HELP:
-            return help_reply(command)
+            return help_reply(command, providers={n: p.display_name for n, p in service.providers.items()})
         if command.action == Action.NEW:
             try:
                 service.requests.creator_for(command.provider)

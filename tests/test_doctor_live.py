@@ -15,7 +15,7 @@ import pytest
 
 from bot.ops.checks import Check
 from bot.ops.live import live_checks, parse_requests
-from bot.settings import Settings
+from bot.settings import load_settings
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import serving
 from tests.fakes.huawei import FakeHuawei
@@ -27,7 +27,7 @@ OFF = {"cloudflare_account_id": None, "cloudflare_api_token": None}
 
 
 def checks(values: dict[str, Any], requests: dict[str, str], *, write_test: bool = False) -> dict[str, Check]:
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    settings = load_settings(for_serve=False, _env_file=None, **values)
     return {c.what: c for c in asyncio.run(live_checks(settings, requests, write_test=write_test))}
 
 

@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 # A 429 without Retry-After pauses this long. Cloudflare: "all API calls for the next five minutes will be
 # blocked" (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
-DEFAULT_PAUSE_SECONDS = {"cloudforce-one": 300.0}
 FALLBACK_PAUSE_SECONDS = 60.0
 
 
@@ -68,9 +67,12 @@ class BudgetShort(RateLimited):
 
 class Budget:
     def __init__(self, *, store: Store, limits: Mapping[str, Limit], clock: Callable[[], float] = time.time,
-                 max_write_wait: float = 10.0, max_poll_wait: float = 2.0) -> None:
+                 max_write_wait: float = 10.0, max_poll_wait: float = 2.0,
+                 pauses: Mapping[str, float] | None = None) -> None:
         self._store = store
         self._limits = dict(limits)
+        # How long a 429 without Retry-After pauses each provider (its plug-in says; else the fallback).
+        self._pauses = dict(pauses or {})
         self._clock = clock
         self._max_wait = {Priority.WRITE: max_write_wait, Priority.POLL: max_poll_wait}
         self._rows: dict[str, dict[str, Any]] = {}  # the last state seen of each bucket, for snapshot()
@@ -144,7 +146,7 @@ class Budget:
         now = self._clock()
         changed = False
         if response.status_code == 429:
-            wait = retry_after_seconds(response, default=DEFAULT_PAUSE_SECONDS.get(provider, FALLBACK_PAUSE_SECONDS))
+            wait = retry_after_seconds(response, default=self._pauses.get(provider, FALLBACK_PAUSE_SECONDS))
             await self._store.pause_budget(provider, until=now + wait, now=now)
             changed = True
             log.warning("provider rate limit hit: every call to it paused", extra={"provider": provider,
