@@ -79,14 +79,14 @@ class Forwarder:
     async def choices(self, *, channel: str, thread_ts: str | None) -> list[Link]:
         """Where a message can go: its own thread's request, else every request linked in the channel."""
         if thread_ts:
-            own = await self._store.link_for_thread(channel, thread_ts)
+            own = await self._store.links.for_thread(channel, thread_ts)
             if own is not None:
                 return [own]
-        return await self._store.links_in_channel(channel)
+        return await self._store.links.in_channel(channel)
 
     async def accept(self, *, context: ForwardContext, link_id: str | None, user: str) -> Forwarded | str:
         """Store the message durably for the chosen link; or why not, for the modal to show."""
-        link = await self._store.link(int(link_id)) if link_id and link_id.isdigit() else None
+        link = await self._store.links.get(int(link_id)) if link_id and link_id.isdigit() else None
         if link is None or link.state != LinkState.ACTIVE or link.channel_id != context.channel:
             return "That request is no longer linked in this channel."
         if link.provider not in self._providers:
@@ -94,7 +94,7 @@ class Forwarder:
         denied = await self._access.may_link(user=user, channel=context.channel)
         if denied:
             return denied
-        if await self._store.message_by_slack_ts(link.id, context.ts) is not None:
+        if await self._store.messages.by_slack_ts(link.id, context.ts) is not None:
             return f"This message is already on request {link.request_id}."
         text = context.text
         if text is None:  # too long to ride in the modal: read it back
@@ -106,7 +106,7 @@ class Forwarder:
             if message is None:
                 return "The message is gone from Slack."
             text = text_with_files(message)
-        new = await self._store.enqueue_event(
+        new = await self._store.events.enqueue(
             dedup_key=forward_key(link_id=link.id, channel=context.channel, ts=context.ts), event_id=None,
             link_id=link.id, kind=EventKind.REPLY, slack_ts=context.ts, user_id=context.author, text=text)
         if new:
@@ -140,7 +140,7 @@ class Forwarder:
         """The message's row once the create is confirmed or refused, or as it stands at the deadline."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            row = await self._store.message_by_slack_ts(link.id, ts)
+            row = await self._store.messages.by_slack_ts(link.id, ts)
             if (row is not None and row.state != MessageState.PENDING) or time.monotonic() > deadline:
                 return row
             await asyncio.sleep(0.1)

@@ -51,15 +51,15 @@ class Linker:
         if denied:
             return f":no_entry: {denied}"
         if thread_ts is not None:
-            linked = await self._store.link_for_thread(channel, thread_ts)
+            linked = await self._store.links.for_thread(channel, thread_ts)
             if linked is not None:
                 return (f":no_entry: This thread is already linked to request `{linked.request_id}`: "
                         "one thread, one request.")
-        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        existing = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
             where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
             return f"Request `{request_id}` is already linked in this channel" + (f": {where}" if where else ".")
-        elsewhere = await self._store.active_link_of_request(provider=provider.name, request_id=request_id)
+        elsewhere = await self._store.links.active_of_request(provider=provider.name, request_id=request_id)
         if elsewhere is not None and elsewhere.channel_id != channel:
             # <#C…> shows the channel's name only to its members: a private channel stays private.
             return (f":no_entry: Request `{request_id}` is already linked in <#{elsewhere.channel_id}>. "
@@ -77,16 +77,16 @@ class Linker:
         if refused:
             return refused
         doing = f"Linking {provider.display_name} request `{request_id}`"
-        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        existing = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         try:
             info = await provider.get_request(request_id)
         except BridgeError as exc:
             return error_reply(exc, doing=doing)
-        link = existing or await self._store.create_link(
+        link = existing or await self._store.links.create(
             provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
             title=info.title, request_status=info.status)
         if notify:
-            await self._store.set_notify_linker(link.id, True)
+            await self._store.links.set_notify_linker(link.id, True)
         try:
             # In an existing thread the same announcement is a reply: what the thread held before it stays
             # in Slack, and its ts (linked_ts) marks where the bridged part begins.
@@ -97,14 +97,14 @@ class Linker:
                                         metadata=link_metadata(link_id=link.id, provider=provider.name,
                                                                request_id=request_id))
         except Rejected as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
                 if "not_in_channel" in str(exc) or "channel_not_found" in str(exc) else ""
             return error_reply(exc, doing=doing) + hint
         except BridgeError as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             return error_reply(exc, doing=doing)
-        await self._store.activate_link(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
+        await self._store.links.activate(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
         await self._leases.hold(link.id)  # this replica back-fills the new link
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
                                   "channel": channel})
@@ -119,14 +119,14 @@ class Linker:
     async def unlink(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
         provider = self.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
-        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        link = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         if link is None:
             return f"Request `{request_id}` is not linked in this channel."
         denied = self._access.may_unlink(user=user, link=link)
         if denied:
             return f":no_entry: {denied}"
         async with self._locks(link.id):
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
         if link.thread_ts:
             try:
                 await self._slack.post(channel=channel, thread_ts=link.thread_ts,
@@ -137,7 +137,7 @@ class Linker:
         return f"Unlinked request `{request_id}`; its thread no longer syncs."
 
     async def list(self, *, channel: str) -> str:
-        links = await self._store.links_in_channel(channel)
+        links = await self._store.links.in_channel(channel)
         if not links:
             return "No requests are linked in this channel. Link one with `/request link <request-id>`."
         lines = []

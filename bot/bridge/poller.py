@@ -80,7 +80,7 @@ class Poller:
         the provider's budget has room for; the rest wait for a later tick."""
         now = time.time()
         by_provider: dict[str, list[Link]] = {}
-        for link in await self._store.active_links():
+        for link in await self._store.links.active():
             if link.thread_ts is not None and link.provider in self._providers:
                 by_provider.setdefault(link.provider, []).append(link)
         chosen: list[Link] = []
@@ -125,7 +125,7 @@ class Poller:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
         others. `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
         """
-        return await self._poll_links(await self._store.active_links(), full=full)
+        return await self._poll_links(await self._store.links.active(), full=full)
 
     async def _poll_links(self, links: list[Link], *, full: bool) -> dict[int, PollResult | BridgeError]:
         gate = asyncio.Semaphore(4)
@@ -156,13 +156,13 @@ class Poller:
 
     async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
         """Poll one link. The caller holds the link's lock."""
-        link = await self._store.link(link_id)
+        link = await self._store.links.get(link_id)
         result = PollResult()
         if link is None or link.thread_ts is None:
             return result
         provider = self._providers[link.provider]
         result.full = full or link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
-        rows = await self._store.messages_for_link(link.id)
+        rows = await self._store.messages.of_link(link.id)
 
         # Posts a previous poll started but could not confirm go first, to keep the thread in order.
         for row in rows:
@@ -172,7 +172,7 @@ class Poller:
                 result.posted += 1
 
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
-        by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
+        by_id = {r.provider_message_id: r for r in await self._store.messages.of_link(link.id)
                  if r.provider_message_id}
         # Our own creates whose answer was lost: recognised by content rather than echoed back.
         # Also creates the provider confirmed without naming an id (some APIs answer with no id).
@@ -188,13 +188,13 @@ class Poller:
                 twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
                 if twin is not None:
                     unsure.remove(twin)
-                    await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    await self._store.messages.mark_sent(twin.id, message.id)
                     result.adopted += 1
                 elif message.content.strip() in retried:
                     await self._remove_late_copy(message, link, provider)
                     result.adopted += 1
                 else:
-                    fresh = await self._store.insert_provider_message(
+                    fresh = await self._store.messages.insert_provider(
                         link_id=link.id, provider_message_id=message.id, content=message.content,
                         author=message.author, author_role=message.role, provider_created=message.created)
                     await self._post(fresh, link, provider)
@@ -216,7 +216,7 @@ class Poller:
         status = await self._announce_status(link, provider) if result.full else None
         active = bool(result.posted or result.edited or result.deleted)
         now = time.time()
-        await self._store.record_poll(link.id, cursor=cursor, request_status=status, active=active,
+        await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, active=active,
                                       next_poll_at=now + self._interval(link, now, active=active))
         self._hints.polled(link.provider, link.request_id)
         if result.posted or result.edited or result.deleted or result.adopted:
@@ -241,7 +241,7 @@ class Poller:
     async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
         log.warning("a retried create was applied twice; removing the late copy",
                     extra={"link_id": link.id, "message_id": message.id})
-        await self._store.insert_duplicate(link_id=link.id, provider_message_id=message.id)
+        await self._store.messages.insert_duplicate(link_id=link.id, provider_message_id=message.id)
         if isinstance(provider, SupportsDelete):
             with contextlib.suppress(NotFound):  # already gone
                 await provider.delete_message(link.request_id, message.id)

@@ -84,7 +84,7 @@ class Budget:
             wanted = set(providers)
             self._limits = {name: limit for name, limit in self._limits.items() if name in wanted}
         for provider, limit in self._limits.items():
-            await self._store.ensure_budget(provider, limit=limit, now=self._clock())
+            await self._store.budgets.ensure(provider, limit=limit, now=self._clock())
             await self._load(provider)
 
     def transport(self, provider: str, inner: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncBaseTransport:
@@ -101,7 +101,7 @@ class Budget:
         deadline = self._clock() + self._max_wait[priority]
         while True:
             now = self._clock()
-            taken = await self._store.take_budget(provider, cost=cost, floor=floor, now=now)
+            taken = await self._store.budgets.take(provider, cost=cost, floor=floor, now=now)
             if taken is not None:
                 self._rows[provider] = taken
                 return
@@ -147,21 +147,21 @@ class Budget:
         changed = False
         if response.status_code == 429:
             wait = retry_after_seconds(response, default=self._pauses.get(provider, FALLBACK_PAUSE_SECONDS))
-            await self._store.pause_budget(provider, until=now + wait, now=now)
+            await self._store.budgets.pause(provider, until=now + wait, now=now)
             changed = True
             log.warning("provider rate limit hit: every call to it paused", extra={"provider": provider,
                                                                                   "retry_after": wait})
         policies = parse_policy(response.headers.get("Ratelimit-Policy"))
         tighter = adapted_limit(policies, configured=limit)
         if tighter.per_second < self.per_second(provider):
-            await self._store.lower_budget_rate(provider, limit=tighter)
+            await self._store.budgets.lower_rate(provider, limit=tighter)
             await self._load(provider)  # the ceiling below is at the new pace
             log.warning("provider's policy is tighter than the configured budget; following it",
                         extra={"provider": provider, "budget": str(tighter)})
         quotas = parse_ratelimit(response.headers.get("Ratelimit"))
         ceiling = token_ceiling(quotas, per_second=self.per_second(provider))
         if ceiling is not None and ceiling < limit.capacity:
-            await self._store.cap_budget(provider, ceiling=ceiling, now=now)
+            await self._store.budgets.cap(provider, ceiling=ceiling, now=now)
             changed = True
         if changed:
             await self._load(provider)
@@ -189,10 +189,10 @@ class Budget:
         return figures
 
     async def _load(self, provider: str) -> dict[str, Any]:
-        row = await self._store.budget_row(provider)
+        row = await self._store.budgets.row(provider)
         if row is None:  # a bucket another process has not made yet (or a wiped table): make it now
-            await self._store.ensure_budget(provider, limit=self._limits[provider], now=self._clock())
-            row = await self._store.budget_row(provider)
+            await self._store.budgets.ensure(provider, limit=self._limits[provider], now=self._clock())
+            row = await self._store.budgets.row(provider)
             assert row is not None
         self._rows[provider] = row
         return row

@@ -16,7 +16,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import BridgeError, RateLimited, Rejected, Unavailable
 from bot.slack.pacing import Pacer
-from bot.slack.post_texts import MESSAGE_EVENT_TYPE
+from bot.slack.posts import MESSAGE_EVENT_TYPE
 
 log = logging.getLogger(__name__)
 SLACK = "Slack"

@@ -37,7 +37,7 @@ def test_one_batch_call_picks_the_cases_with_news(slack: FakeSlack, cf: FakeClou
             request_id = world.new_request()
             bot.command(f"link huawei {request_id}", response_url=slack.response_url("link"))
             wait_for(lambda n=n: len(slack.responses) == n + 1, what="the link answer")
-            found = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="huawei", request_id=request_id))
+            found = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="huawei", request_id=request_id))
             assert found is not None and found.thread_ts
             linked.append((request_id, found.thread_ts))
         bot.run(bot.service.poller.poll_due())  # the first batch call has no cursor: every case is read once

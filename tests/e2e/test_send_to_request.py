@@ -103,7 +103,7 @@ def test_with_several_requests_the_person_chooses(bot: RunningBot, slack: FakeSl
     assert opened is not None
     block = next(b for b in opened.view["blocks"] if b.get("block_id") == BlockId.LINK)
     assert len(block["element"]["options"]) == 2 and "initial_option" not in block["element"]
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=second))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=second))
     assert link is not None
     submit(bot, opened, link_id=link.id)
     told(slack, "U111", f"request `{second}`")

@@ -64,7 +64,7 @@ def test_a_thread_is_bridged_to_it_both_ways(desk: Desk, slack: FakeSlack, cf: F
         bot.command("link td-7", response_url=slack.response_url("link"))
         wait_for(lambda: slack.responses, what="the link answer")
         assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
-        link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider=TicketDesk.name, request_id="TD-7"))
+        link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider=TicketDesk.name, request_id="TD-7"))
         assert link is not None and link.thread_ts
         assert thread_texts(slack, link.thread_ts)[0].endswith("before the link")
 

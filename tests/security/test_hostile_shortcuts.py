@@ -46,7 +46,7 @@ def _forged(callback_id: CallbackId, metadata: str) -> OpenedView:
 def test_forged_submissions_are_answered_and_contained(bot: RunningBot, slack: FakeSlack,
                                                        cf: FakeCloudforceOne) -> None:
     request_id, _ = link_request(bot, slack, cf)
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and link.id == 1
 
     @PROPERTY
@@ -69,7 +69,7 @@ def test_forged_submissions_are_answered_and_contained(bot: RunningBot, slack: F
     check()
     bot.run(bot.service.shortcuts.background.wait_idle())
     bot.drain()
-    for link in bot.run(bot.service.store.active_links()):
+    for link in bot.run(bot.service.store.links.active()):
         assert UUID_FORMAT.fullmatch(link.request_id)
     # A forged choice never reaches a request linked in another channel.
     assert not any("[C999]" in content for content in created_contents(cf, request_id))
