@@ -24,6 +24,7 @@ from bot.providers.base import NewRequest
 from bot.providers.cloudforce_one.client import CloudforceOne
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import serving
+from tests.oracles.cloudflare_types import problems
 
 AUTH_HEADERS = {"authorization", "x-auth-email", "x-auth-key"}
 
@@ -193,3 +194,17 @@ def test_the_email_and_key_pair_is_sent_as_the_sdk_sends_it(cf: FakeCloudforceOn
     asyncio.run(sdk())
     mine, theirs = cf.calls
     assert shape(mine)[4] == shape(theirs)[4] == ["x-auth-email", "x-auth-key"]
+
+
+def test_the_conftest_check_catches_an_answer_the_sdk_would_refuse() -> None:
+    """What the `cf` fixture runs on every recorded call after each test (tests/oracles/cloudflare_types.py)."""
+    bad_list = {"method": "POST", "path": "/m", "op": "list_messages",
+                "answer": {"success": True, "errors": [], "messages": [], "result": [{"id": "x"}]}}
+    assert any("'id'" in p for p in problems(bad_list))
+    no_code = {"method": "GET", "path": "/r", "op": "get_request",
+               "answer": {"success": False, "errors": [{"message": "gone"}], "messages": [], "result": None}}
+    assert any("'code'" in p for p in problems(no_code))
+    nulls = {"method": "GET", "path": "/c", "op": "request_constants",
+             "answer": {"success": True, "errors": [], "messages": [], "result": {"status": None, "tlp": None}}}
+    assert problems(nulls) == []
+    assert problems({**bad_list, "injected": "garbage"}) == []  # a fault injected on purpose is not judged
