@@ -58,3 +58,34 @@ def _check(kind: str, value: Any, where: str) -> list[str]:
         ok = isinstance(value, PRIMITIVES[kind]) and not (kind == "int" and isinstance(value, bool))
         return [] if ok else [f"{where}: {kind} expected, got {value!r}"]
     return problems(kind, value, where + ".")
+
+
+def model_of(call: dict[str, Any]) -> str:
+    """The SDK response model of the operation a recorded call was."""
+    path, method = call["path"], call["method"]
+    if path.endswith("/withdraw"):
+        return "RevokeMessageResponse"
+    if path.endswith("/instant-messages"):
+        return "ListNewInstantMessagesResponse"
+    if path.endswith("/messages"):
+        return "ListMessagesResponse"
+    if path.endswith("/message") and method == "POST":
+        return "CreateMessagesResponse"
+    return "ListCasesResponse" if path.endswith("/cases") else "ShowCaseDetailResponse"
+
+
+def answer_problems(calls: list[dict[str, Any]]) -> list[str]:
+    """Every departure of the fake's recorded JSON answers from the SDK's models (injected faults and
+    gateway answers such as an unknown route aside)."""
+    found = []
+    for call in calls:
+        answer = call.get("answer")
+        if answer is None or call.get("injected") or not isinstance(answer, dict):
+            continue
+        if "error" in answer or str(answer.get("error_code") or "").startswith("APIGW"):
+            continue  # IAM's or the API gateway's own error body: no OSM model describes it
+        # An OSM error is `{error_code, error_msg}`, which the SDK reads into its exception: the model of a
+        # write's answer holds exactly those two members.
+        model = "CreateMessagesResponse" if answer.get("error_code") else model_of(call)
+        found += problems(model, answer, f"{call['method']} {call['path']} ")
+    return found

@@ -31,7 +31,7 @@ from huaweicloudsdkosm.v2 import (
 from bot.providers.huawei.client import HuaweiOSM
 from sandbox.server import serving
 from tests.fakes.huawei import FakeHuawei
-from tests.oracles.huawei_types import problems, sdk_reads_time
+from tests.oracles.huawei_types import answer_problems, model_of, problems, sdk_reads_time
 from tests.providers.test_huawei import run, settings_for
 
 T = TypeVar("T")
@@ -42,6 +42,7 @@ AUTH_HEADERS = {"authorization", "x-sdk-date", "x-domain-id", "x-auth-token"}
 def hw() -> Iterator[FakeHuawei]:
     with serving(FakeHuawei()) as fake:
         yield fake
+        assert not answer_problems(fake.calls), answer_problems(fake.calls)  # the SDK's models
 
 
 def bot(hw: FakeHuawei, use: Callable[[HuaweiOSM], Awaitable[T]], **overrides: Any) -> T:
@@ -65,20 +66,6 @@ def taken(hw: FakeHuawei) -> list[tuple[Any, ...]]:
 
 
 # ------------------------------------------------------------------ answers, strictly validated
-
-
-def model_of(call: dict[str, Any]) -> str:
-    """The SDK response model of the operation a recorded call was."""
-    path, method = call["path"], call["method"]
-    if path.endswith("/withdraw"):
-        return "RevokeMessageResponse"
-    if path.endswith("/instant-messages"):
-        return "ListNewInstantMessagesResponse"
-    if path.endswith("/messages"):
-        return "ListMessagesResponse"
-    if path.endswith("/message") and method == "POST":
-        return "CreateMessagesResponse"
-    return "ListCasesResponse" if path.endswith("/cases") else "ShowCaseDetailResponse"
 
 
 @pytest.mark.parametrize("time_style", ["naive", "utc"])

@@ -24,6 +24,7 @@ from bot.providers.huawei.signing import HuaweiAkSkAuth, sign_request
 from bot.providers.plugin import BuildContext
 from sandbox.server import ServerThread
 from tests.fakes.huawei import FakeHuawei
+from tests.oracles.huawei_types import answer_problems
 
 
 def build_huawei(settings: HuaweiSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> HuaweiOSM | None:
@@ -40,6 +41,7 @@ def hw() -> Iterator[FakeHuawei]:
     with ServerThread(fake.app) as server:
         fake.bind(server.url)
         yield fake
+        assert not answer_problems(fake.calls), answer_problems(fake.calls)  # the SDK's models
 
 
 def settings_for(fake: FakeHuawei | None = None, **overrides: Any) -> HuaweiSettings:

@@ -15,6 +15,7 @@ from bot.providers.huawei.client import HuaweiOSM
 from bot.providers.huawei.times import parse_time
 from sandbox.server import serving
 from tests.fakes.huawei import FakeHuawei
+from tests.oracles.huawei_types import answer_problems
 from tests.providers.test_huawei import run, settings_for
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -24,6 +25,7 @@ T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 def hw() -> Iterator[FakeHuawei]:
     with serving(FakeHuawei()) as fake:
         yield fake
+        assert not answer_problems(fake.calls), answer_problems(fake.calls)  # the SDK's models
 
 
 def test_a_newest_first_list_with_equal_times_reads_oldest_first_with_the_same_ids(hw: FakeHuawei) -> None:
