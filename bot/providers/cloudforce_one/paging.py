@@ -26,6 +26,7 @@ from typing import Literal
 # One microsecond before the newest message seen: keyset paging re-reads messages sharing its timestamp
 # (known ids are skipped) rather than lose one.
 KEYSET_STEP = timedelta(microseconds=1)
+AFTER_PRECISION = timedelta(seconds=1)
 
 
 @dataclass
@@ -63,8 +64,9 @@ def repeats(page: list[Item], seen: dict[str, Item]) -> bool:
     return bool(page) and all(item.id in seen for item in page)
 
 
-def reaches_before(page: list[Item], since: datetime | None) -> bool:
-    return since is not None and any(item.created <= since for item in page)
+def reaches_before(page: list[Item], since: datetime | None, *, slack: timedelta = timedelta(0)) -> bool:
+    """Some message of the page is older than `since` (by more than `slack`)."""
+    return since is not None and any(item.created <= since - slack for item in page)
 
 
 async def walk(fetch: Fetch, paging: Paging, *, since: datetime | None, per_page: int, max_calls: int) -> Walk:
@@ -75,7 +77,8 @@ async def walk(fetch: Fetch, paging: Paging, *, since: datetime | None, per_page
     first = paging.base if paging.base is not None else 0
     page = await _get(fetch, result, first, since, "asc")
     if since is not None and paging.after_ignored is None and page:
-        paging.after_ignored = reaches_before(page, since)
+        # A server keeping `after` to whole seconds would answer a little before it: only older counts.
+        paging.after_ignored = reaches_before(page, since, slack=AFTER_PRECISION)
         if paging.after_ignored and len(page) >= per_page:
             # Old messages filled the page: newest first finds the new ones without reading the rest.
             return await _newest_first(fetch, paging, since=since, per_page=per_page, max_calls=max_calls)
