@@ -79,3 +79,19 @@ def test_a_server_ignoring_page_and_after_cannot_make_a_full_read_run_away(cf: F
 
     asyncio.run(run())
     assert len(cf.calls) <= 4
+
+
+def test_equal_times_across_page_boundaries_lose_nothing(cf: FakeCloudforceOne) -> None:
+    request_id = cf.add_request()
+    for n in range(120):  # three at each instant, so instants straddle the 50-message pages
+        cf.add_message(request_id, content=f"m{n}", created=START + timedelta(seconds=n // 3))
+
+    async def run() -> list[str]:
+        client = build_client(base_url=cf.base_url, headers={"Authorization": f"Bearer {cf.api_token}"}, timeout=5)
+        provider = CloudforceOne(client, account_id=cf.account_id, policy=RetryPolicy(attempts=1))
+        try:
+            return [m.content for m in await provider.list_messages(request_id)]
+        finally:
+            await provider.aclose()
+
+    assert sorted(asyncio.run(run())) == sorted(f"m{n}" for n in range(120))
