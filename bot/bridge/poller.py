@@ -18,6 +18,7 @@ from datetime import datetime
 from bot import metrics
 from bot.bridge import schedule
 from bot.bridge.batch_hints import BatchHints
+from bot.bridge.facts import LearnedFacts
 from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
 from bot.bridge.mirror import SlackMirror, is_part_key
@@ -69,6 +70,7 @@ class Poller:
         self._settings = settings
         self._busy = asyncio.Lock()
         self._hints = BatchHints(every=settings.poll_interval_seconds)
+        self._facts = LearnedFacts(store)
 
     async def wait_idle(self) -> None:
         """Return once no poll is running (used on shutdown, before the store closes)."""
@@ -171,6 +173,7 @@ class Poller:
                 await self._post(row, link, provider)
                 result.posted += 1
 
+        await self._facts.recall(link.provider, provider)  # what an earlier run learned about its API
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
         by_id = {r.provider_message_id: r for r in await self._store.messages.of_link(link.id)
                  if r.provider_message_id}
@@ -219,6 +222,7 @@ class Poller:
         await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, active=active,
                                       next_poll_at=now + self._interval(link, now, active=active))
         self._hints.polled(link.provider, link.request_id)
+        await self._facts.keep(link.provider, provider)
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
                                     "deleted": result.deleted, "adopted": result.adopted, "full": result.full})

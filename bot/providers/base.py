@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -99,6 +99,20 @@ class SupportsBatchPoll(Protocol):
     only those, and the rest at the slowest pace, to reconcile)."""
 
     async def changed_requests(self, request_ids: Sequence[str]) -> set[str]: ...
+
+
+@runtime_checkable
+class SupportsLearning(Protocol):
+    """Providers that learn from answers what no document settles (e.g. where pages start); the bridge
+    keeps what they learned in the store (bot/store/facts.py), so a restart does not learn it again."""
+
+    def learned(self) -> dict[str, str]:
+        """What was learned so far, as names and values."""
+        ...
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        """Start from what an earlier run learned."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,11 @@ def _v5_request_creations(conn: Connection) -> None:
     schema.request_creations.create(conn, checkfirst=True)
 
 
+def _v6_provider_facts(conn: Connection) -> None:
+    # What the bridge learned about each provider's API (bot/store/facts.py).
+    schema.provider_facts.create(conn, checkfirst=True)
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
@@ -59,6 +64,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (3, _v3_budget_and_schedule),
     (4, _v4_notify_and_linked_ts),
     (5, _v5_request_creations),
+    (6, _v6_provider_facts),
 ]
 
 

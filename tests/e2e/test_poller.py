@@ -7,6 +7,7 @@ import threading
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests import events
+from tests.conftest import restart
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 
@@ -168,3 +169,21 @@ def test_the_scheduler_polls_on_its_own(slack: FakeSlack, cf: FakeCloudforceOne,
 
 async def _start(bot: RunningBot) -> None:
     bot.service.start_background()
+
+
+def test_the_page_base_learned_before_a_restart_is_not_learned_again(bot: RunningBot, slack: FakeSlack,
+                                                                      cf: FakeCloudforceOne) -> None:
+    request_id = cf.add_request()
+    for n in range(120):
+        cf.add_message(request_id, content=f"m{n:03d}")
+    bot.command(f"link {request_id}", response_url=slack.response_url("link"))
+    wait_for(lambda: slack.responses, timeout=30, what="link")
+    bot.poll(full=True)  # learned (the link's back-fill paged 0, 1, 2, 3), now kept in the store
+    assert bot.run(bot.service.store.facts.of("cloudforce-one"))["page_base"] == "1"
+    bot = restart(bot)
+    try:
+        cf.clear_calls()
+        bot.poll(full=True)
+        assert [c["json"]["page"] for c in cf.calls_matching("POST", f"{request_id}/message")] == [1, 2, 3]
+    finally:
+        bot.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -172,6 +173,13 @@ class CloudforceOne:
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
+
+    def learned(self) -> dict[str, str]:
+        """The message list's page base and ignored parameters, as learned (kept in the store)."""
+        return paging.as_facts(self.paging)
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        self.paging = paging.from_facts(facts)
 
     async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
         """`request-bridge doctor --live`: assumptions.py."""

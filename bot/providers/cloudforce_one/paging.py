@@ -18,7 +18,7 @@ A quiet request costs one call per poll against each of these servers (bench/pag
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -36,6 +36,27 @@ class Paging:
     base: int | None = None  # the first page's number, 0 or 1
     page_ignored: bool | None = None  # every page answered the same
     after_ignored: bool | None = None  # messages older than `after` came back
+
+
+FLAGS = ("page_ignored", "after_ignored")
+
+
+def as_facts(paging: Paging) -> dict[str, str]:
+    """What was learned, for the store."""
+    facts = {"page_base": str(paging.base)} if paging.base is not None else {}
+    facts.update({flag: "yes" if getattr(paging, flag) else "no" for flag in FLAGS
+                  if getattr(paging, flag) is not None})
+    return facts
+
+
+def from_facts(facts: Mapping[str, str]) -> Paging:
+    """The Paging an earlier run learned; what it did not learn (or cannot be read) stays unknown."""
+    base = facts.get("page_base")
+    paging = Paging(base=int(base) if base in ("0", "1") else None)
+    for flag in FLAGS:
+        if facts.get(flag) in ("yes", "no"):
+            setattr(paging, flag, facts[flag] == "yes")
+    return paging
 
 
 @dataclass(frozen=True)

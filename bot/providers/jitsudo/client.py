@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -221,6 +222,16 @@ class JITSudo:
     async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
         """`request-bridge doctor --live`: assumptions.py."""
         return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
+
+    def learned(self) -> dict[str, str]:
+        """Whether GET /v1/requests/{id} exists, once an answer said (kept in the store)."""
+        if self.has_request_route is None:
+            return {}
+        return {"request_route": "present" if self.has_request_route else "absent"}
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        route = facts.get("request_route")
+        self.has_request_route = {"present": True, "absent": False}.get(route or "")
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created
