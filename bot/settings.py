@@ -5,11 +5,13 @@ A missing or malformed setting becomes one `ConfigError` line naming it, never a
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal, TypeVar
+from urllib.parse import unquote
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,6 +70,9 @@ class Settings(BaseSettings):
     allowed_usergroup_ids: str = ""
     # May unlink any link (besides the person who made it).
     admin_user_ids: str = ""
+    # Whose messages go to requests (bot/bridge/access.py): `everyone` in a linked thread, as before this setting;
+    # `allowed`: only those on the user/user-group allowlists (and admins), on every path that sends content.
+    relay_from: Literal["everyone", "allowed"] = "everyone"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
@@ -144,15 +149,22 @@ class Settings(BaseSettings):
         for settings in self.provider_settings.values():
             found += settings.secrets()
         # DATABASE_URL may carry the database password (postgresql://user:password@host/db).
-        password = _url_password(self.database_url)
-        return found + [password] if password else found
+        return found + _url_password_forms(self.database_url)
 
 
-def _url_password(url: str) -> str | None:
-    try:
-        return make_url(url).password
-    except ArgumentError:  # not a URL at all: sqlalchemy_url names the problem
-        return None
+def _url_password_forms(url: str) -> list[str]:
+    """A URL's password, and as HTTP Basic credentials (base64 of `user:password`), which a driver or proxy
+    may echo in an error. (The Redactor masks every percent-encoding of each itself.)"""
+    # Read by hand: make_url fails on a malformed port, and that URL's password must be masked all the same.
+    user, _, written = url.split("://", 1)[-1].rpartition("@")[0].partition(":")
+    if not written:
+        return []
+    password = unquote(written)
+    pair = f"{unquote(user)}:{password}".encode()
+    forms = [password]
+    for encoded in (base64.b64encode(pair), base64.urlsafe_b64encode(pair)):
+        forms += [encoded.decode(), encoded.decode().rstrip("=")]
+    return forms
 
 
 # Secrets that may be given as files (`NAME_FILE=/run/secrets/...`), as container secret stores do.
@@ -211,5 +223,25 @@ def load_settings(*, for_serve: bool = True, **overrides: object) -> Settings:
         missing = settings.missing_for_serve()
         if missing:
             raise ConfigError("missing settings: " + ", ".join(missing) + " (see README, 'Configure')")
-    settings.sqlalchemy_url  # noqa: B018 - validates DATABASE_URL now rather than at first use
+    check_database_url(settings.sqlalchemy_url)  # now, before anything is opened or written
     return settings
+
+
+def check_database_url(url: str) -> None:
+    """ConfigError naming what is wrong with DATABASE_URL that can be seen without connecting: not a URL, a
+    port that is not a number from 1 to 65535, a SQLite file in a directory that does not exist."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        # A port that is not a number fails int() inside make_url; the password is not repeated here.
+        reason = "its port is not a number" if "int()" in str(exc) else "not a database URL"
+        raise ConfigError(f"DATABASE_URL: {reason}; use sqlite:///path.db or "
+                          "postgresql://user:password@host:5432/db") from None
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ConfigError(f"DATABASE_URL: port {parsed.port} is out of range (1-65535)")
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ConfigError("DATABASE_URL: name the SQLite file, e.g. sqlite:///request-bridge.db")
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"DATABASE_URL: the directory {folder} does not exist; create it or choose another")

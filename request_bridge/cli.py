@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.errors import ConfigError
@@ -32,6 +33,7 @@ environment (also read from ./.env):
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
   ALLOWED_CHANNEL_IDS, ALLOWED_USER_IDS, ALLOWED_USERGROUP_IDS, ADMIN_USER_IDS  who may link/unlink
+  RELAY_FROM               whose messages go to requests: everyone | allowed (the allowlists) [everyone]
   EDIT_FOLLOW_UP           send edits as "(edited)" messages where a provider cannot edit [false]
   NAME_FILE                read any secret NAME (tokens, keys, signing secret) from a file
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
@@ -90,9 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(url: str) -> None:
-    from bot.store.database import Store
+    from bot.store.startup import open_store
 
-    store = await Store.open(url)
+    store = await open_store(url)
     await store.close()
 
 
@@ -117,25 +119,28 @@ def main(argv: list[str] | None = None) -> int:
         from request_bridge.demo import run as demo
 
         return demo()
+    secrets: list[str] = []
     try:
         settings = load_settings(for_serve=args.command == "serve")
-        configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
+        secrets = settings.secrets()
+        configure(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.sqlalchemy_url))
-            print(Redactor(settings.secrets()).mask(f"database ready: {settings.database_url}"))
+            # The URL without its password, and masked besides (every encoding of every secret).
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+            print(Redactor(secrets).mask(f"database ready: {shown}"))
             return 0
         from request_bridge.server import serve
 
         asyncio.run(serve(settings))
         return 0
     except ConfigError as exc:
-        print(f"request-bridge: {exc}", file=sys.stderr)
+        print(Redactor(secrets).mask(f"request-bridge: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
-        logging.getLogger(__name__).error("cannot start: %s", exc)
-        print(f"request-bridge: cannot start: {exc}", file=sys.stderr)
+    except OSError as exc:  # the port is taken, say: one line, printed once
+        print(Redactor(secrets).mask(f"request-bridge: cannot start: {exc}"), file=sys.stderr)
         return 1
 
 

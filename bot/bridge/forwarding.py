@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from bot.bridge.access import Access
 from bot.bridge.inbox import Inbox
+from bot.bridge.relay_rule import FORWARD_PREFIX
 from bot.errors import BridgeError
-from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState
+from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState, parse_link_id
 from bot.providers.base import Provider
 from bot.slack.events import text_with_files
 from bot.slack.gateway import SlackGateway
@@ -39,7 +40,7 @@ class Forwarded:
 
 
 def forward_key(*, link_id: int, channel: str, ts: str) -> str:
-    return f"forward:{link_id}:{channel}:{ts}"
+    return f"{FORWARD_PREFIX}{link_id}:{channel}:{ts}"
 
 
 def forward_note(*, sender: str, author: str, text: str, permalink: str | None) -> str:
@@ -86,12 +87,13 @@ class Forwarder:
 
     async def accept(self, *, context: ForwardContext, link_id: str | None, user: str) -> Forwarded | str:
         """Store the message durably for the chosen link; or why not, for the modal to show."""
-        link = await self._store.links.get(int(link_id)) if link_id and link_id.isdigit() else None
+        number = parse_link_id(link_id)
+        link = await self._store.links.get(number) if number is not None else None
         if link is None or link.state != LinkState.ACTIVE or link.channel_id != context.channel:
             return "That request is no longer linked in this channel."
         if link.provider not in self._providers:
             return f"{link.provider} is not configured on this bridge any more."
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = await self._access.may_relay(user=user)  # the sender speaks for the message, whoever wrote it
         if denied:
             return denied
         if await self._store.messages.by_slack_ts(link.id, context.ts) is not None:

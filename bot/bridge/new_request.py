@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.webhook.async_client import AsyncWebhookClient
-
 from bot.bridge.access import Access
 from bot.bridge.background import Background
 from bot.bridge.linking import Linker
@@ -83,7 +81,7 @@ class RequestCreator:
             provider = self.creator_for(provider_name)
         except InvalidInput as exc:
             return error_reply(exc, doing="")
-        denied = await self._access.may_link(user=user, channel=channel)
+        denied = await self._access.may_link(user=user, channel=channel) or await self._access.may_relay(user=user)
         if denied:
             return f":no_entry: {denied}"
         doing = f"Loading {provider.display_name}'s request types"
@@ -135,7 +133,8 @@ class RequestCreator:
             return checked
         # Checked again: an allowlist may have changed while the form was open, and nothing is created for
         # someone who could not link it.
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = (await self._access.may_link(user=user, channel=context.channel)
+                  or await self._access.may_relay(user=user))
         if denied:
             return {Field.SUMMARY: denied}
         claimed = await self._store.creations.claim(view_id=str(view.get("id")), user_id=user,
@@ -201,13 +200,6 @@ class RequestCreator:
             log.warning("could not show the request's content", extra={"link_id": link.id, "error": str(exc)})
 
     async def _tell(self, context: NewRequestContext, *, user: str, text: str) -> None:
-        if context.response_url:
-            try:
-                response = await AsyncWebhookClient(context.response_url).send(
-                    text=text, response_type="ephemeral", replace_original=False)
-                if response.status_code == 200:
-                    return
-                log.warning("response_url refused the outcome", extra={"status": response.status_code})
-            except Exception as exc:  # expired or unreachable: fall back to an ephemeral message
-                log.warning("response_url unusable", extra={"error": type(exc).__name__})
-        await self._slack.ephemeral(channel=context.channel, user=user, text=text)
+        if context.response_url and await self._slack.respond(response_url=context.response_url, text=text):
+            return
+        await self._slack.ephemeral(channel=context.channel, user=user, text=text)  # expired or unreachable

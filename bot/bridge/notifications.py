@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.errors import BridgeError
-from bot.models import Link, LinkState
+from bot.models import Link, LinkState, parse_link_id
 from bot.providers.base import Provider
 from bot.slack.gateway import SlackGateway
 from bot.slack.posts import SECTION_TEXT_LIMIT
@@ -100,7 +100,8 @@ class Notifications:
 
     async def toggle(self, *, user: str, link_id: str, message: dict[str, Any] | None) -> str:
         """The announcement's button: switch the linker's mentions; `message` is the announcement pressed."""
-        link = await self._store.links.get(int(link_id)) if link_id.isdigit() else None
+        number = parse_link_id(link_id)
+        link = await self._store.links.get(number) if number is not None else None
         if link is None or link.state != LinkState.ACTIVE:
             return "This request is no longer linked here."
         return await self._set(link, user=user, on=not link.notify_linker, message=message)

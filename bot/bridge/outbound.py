@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot import metrics
+from bot.bridge.relay_rule import RelayRule
 from bot.errors import NotFound, ProviderError
 from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
 from bot.providers.base import Provider, ProviderMessage, SlackContext, SupportsDelete, SupportsUpdate
@@ -44,8 +45,9 @@ def _is_older(edited_ts: str | None, applied_ts: str | None) -> bool:
 
 
 class Outbound:
-    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway, relay: RelayRule,
                  edit_follow_up: bool = False) -> None:
+        self._relay = relay
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -53,6 +55,8 @@ class Outbound:
 
     async def process(self, event: SlackEvent, link: Link) -> None:
         """Apply one Slack event to the provider. Raises transient errors; handles permanent ones."""
+        if await self._relay.refused(event, link):  # RELAY_FROM: not everyone speaks for the company
+            return
         provider = self._providers[link.provider]
         if event.kind == EventKind.REPLY:
             await self._reply(event, link, provider)

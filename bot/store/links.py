@@ -1,6 +1,10 @@
 """The links table: one row per linked Slack thread, its poll cursor and which replica holds its lease.
 
-A link's state: `linking` (written before its root message is posted) -> `active` -> `unlinked`.
+A link's state: `linking` (written before its root message is posted) -> `active` -> `unlinked`. The insert
+in state `linking` is the claim on the request: the partial unique index `uq_links_live_request` (migration
+6) lets one live link per request exist, on SQLite and PostgreSQL alike. A `linking` row left behind by a
+crash between the claim and the post would hold its request for ever; after LINKING_STALE_SECONDS it is given
+up to the next claim.
 """
 
 from __future__ import annotations
@@ -8,14 +12,18 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
+from bot.errors import AlreadyLinked
 from bot.models import Link, LinkState
 from bot.store import schema
 from bot.store.engine import Database
 
 L = schema.links
 M = schema.messages
+# Longer than a claim can legitimately stay `linking`: one chat.postMessage with its retries.
+LINKING_STALE_SECONDS = 120.0
 
 # On Slack's ack path, built once: building a statement costs more than running it on SQLite.
 _FOR_THREAD = select(L).where(L.c.channel_id == bindparam("channel_id"), L.c.thread_ts == bindparam("thread_ts"),
@@ -50,10 +58,12 @@ class LinkRows:
             L.c.channel_id == channel_id, L.c.provider == provider, L.c.request_id == request_id,
             L.c.state != LinkState.UNLINKED).order_by(L.c.id))
 
-    async def active_of_request(self, *, provider: str, request_id: str) -> Link | None:
-        """The request's active link, in whichever channel."""
+    async def live_of_request(self, *, provider: str, request_id: str) -> Link | None:
+        """The link that holds the request, in whichever channel: active, or being linked right now."""
         return await self._one(select(L).where(
-            L.c.provider == provider, L.c.request_id == request_id, L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+            L.c.provider == provider, L.c.request_id == request_id,
+            or_(L.c.state == LinkState.ACTIVE, and_(L.c.state == LinkState.LINKING,
+                                                    L.c.created_at >= time.time() - LINKING_STALE_SECONDS))))
 
     async def of_slack_message(self, channel_id: str, slack_ts: str) -> Link | None:
         """The active link whose map holds this Slack message (for deletions that lack thread_ts)."""
@@ -76,19 +86,46 @@ class LinkRows:
 
     async def create(
         self, *, provider: str, request_id: str, channel_id: str, created_by: str,
-        title: str | None, request_status: str | None,
+        title: str | None, request_status: str | None, thread_ts: str | None = None, notify: bool = False,
     ) -> Link:
-        """Write a link in state `linking`, before its root message is posted."""
-        async with self._db.write() as conn:
-            result = await conn.execute(L.insert().values(
-                provider=provider, request_id=request_id, channel_id=channel_id, state=LinkState.LINKING,
-                title=title, request_status=request_status, created_by=created_by, created_at=time.time(),
-                polls=0,
-            ))
-            link_id = result.inserted_primary_key[0]
-        link = await self.get(link_id)
-        assert link is not None
-        return link
+        """Claim the request (and `thread_ts`, an existing thread the "Link thread to request" shortcut takes)
+        for a new link in state `linking`, before its root message is posted. Raises AlreadyLinked when the
+        request, or the thread, has a live link already: the database decides (uq_links_live_request,
+        uq_links_thread), so of claims made at the same moment, on one replica or several, one wins."""
+        now = time.time()
+        try:
+            async with self._db.write() as conn:
+                # A claim abandoned by a crash between its insert and its post gives the request up.
+                await conn.execute(update(L).where(
+                    L.c.provider == provider, L.c.request_id == request_id, L.c.state == LinkState.LINKING,
+                    L.c.created_at < now - LINKING_STALE_SECONDS).values(state=LinkState.UNLINKED))
+                if thread_ts is not None:
+                    # A thread linked before and unlinked since keeps its old row; only one row may hold it.
+                    await conn.execute(update(L).where(
+                        L.c.channel_id == channel_id, L.c.thread_ts == thread_ts,
+                        L.c.state == LinkState.UNLINKED).values(thread_ts=None))
+                inserted = (await conn.execute(L.insert().values(
+                    provider=provider, request_id=request_id, channel_id=channel_id, state=LinkState.LINKING,
+                    thread_ts=thread_ts, title=title, request_status=request_status, created_by=created_by,
+                    created_at=now, polls=0, notify_linker=notify).returning(*L.c))).mappings().one()
+        except IntegrityError:
+            raise await self._taken(provider=provider, request_id=request_id, channel_id=channel_id,
+                                    thread_ts=thread_ts) from None
+        return Link(**inserted)
+
+    async def _taken(self, *, provider: str, request_id: str, channel_id: str,
+                     thread_ts: str | None) -> AlreadyLinked:
+        """Which live link made a claim fail: the request's, else the thread's."""
+        found = await self._one(select(L).where(
+            L.c.provider == provider, L.c.request_id == request_id, L.c.state != LinkState.UNLINKED))
+        if found is not None:
+            return AlreadyLinked(found)
+        if thread_ts is not None:
+            found = await self._one(select(L).where(
+                L.c.channel_id == channel_id, L.c.thread_ts == thread_ts, L.c.state != LinkState.UNLINKED))
+            if found is not None:
+                return AlreadyLinked(found, thread=True)
+        return AlreadyLinked(None)
 
     async def activate(self, link_id: int, thread_ts: str, *, linked_ts: str | None = None) -> None:
         """`linking` -> `active`. `linked_ts`: for a thread that existed before, where its bridged part begins."""

@@ -155,7 +155,7 @@ def test_people_not_allowed_to_link_cannot_send(only_alice: RunningBot, slack: F
     ts = slack.post_user_message(CHANNEL, "From someone else", user="U222")
     opened = use_shortcut(only_alice, slack, CallbackId.SEND_TO_REQUEST, channel=CHANNEL, ts=ts, user="U222")
     assert opened is not None
-    assert "not allowed to link requests" in submit(only_alice, opened)["errors"][BlockId.LINK]
+    assert "RELAY_FROM=allowed" in submit(only_alice, opened)["errors"][BlockId.LINK]
     only_alice.drain()
     assert "From someone else" not in " ".join(created_contents(cf, request_id))
 
