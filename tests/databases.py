@@ -116,14 +116,17 @@ class SmallDisk:
 
 
 @contextmanager
-def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    """A filesystem that can be filled (skips the test where a tmpfs cannot be mounted: it needs root)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
+def small_disk() -> Iterator[SmallDisk]:
+    """A filesystem that can be filled (skips the test where a tmpfs cannot be mounted: it needs root). Mounted
+    outside pytest's temporary directories, which another pytest session may clean up meanwhile."""
+    disk = Path(tempfile.mkdtemp(prefix="bridge-disk-"))
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(disk)], capture_output=True)
     if mounted.returncode != 0:
+        disk.rmdir()
         pytest.skip("needs to mount a small tmpfs (root) to fill a SQLite file's disk")
     try:
         yield SmallDisk(disk)
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+        with contextlib.suppress(OSError):
+            disk.rmdir()

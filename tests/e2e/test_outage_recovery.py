@@ -6,7 +6,6 @@ mounted); tests/faults/test_db_outage.py does the same to a bot process, and to 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -20,8 +19,8 @@ from tests.helpers import CHANNEL, created_contents, link_request
 
 
 @pytest.fixture
-def disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    with small_disk(tmp_path) as found:
+def disk() -> Iterator[SmallDisk]:
+    with small_disk() as found:
         yield found
 
 

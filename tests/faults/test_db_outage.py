@@ -49,8 +49,8 @@ def postgres_outage() -> Iterator[tuple[str, Callable[[], None], Callable[[], No
 
 
 @contextlib.contextmanager
-def sqlite_disk_full(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
-    with small_disk(tmp_path) as disk:
+def sqlite_disk_full() -> Iterator[tuple[str, Callable[[], None], Callable[[], None]]]:
+    with small_disk() as disk:
         yield f"sqlite:///{disk.path / 'bridge.db'}", disk.fill, disk.free
 
 
@@ -69,7 +69,7 @@ def _readyz(port: int) -> tuple[int, dict[str, object]]:
 def test_after_a_database_outage_every_reply_edit_and_deletion_arrives_once(store: str, tmp_path: Path) -> None:
     rng = random.Random(SEED)
     slack, cf = FakeSlack(), FakeCloudforceOne()
-    outage = postgres_outage() if store == "postgresql" else sqlite_disk_full(tmp_path)
+    outage = postgres_outage() if store == "postgresql" else sqlite_disk_full()
     with ServerThread(slack.app) as slack_server, ServerThread(cf.app) as cf_server, outage as (url, begin, end):
         slack.bind(slack_server.url)
         cf.bind(cf_server.url)
