@@ -15,6 +15,7 @@ from sandbox.server import serving
 from sandbox.slack import FakeSlack
 from tests.databases import STORES, postgres_database
 from tests.harness import RunningBot, bot_settings
+from tests.oracles.cloudflare_types import problems as cloudflare_problems
 
 # Property tests judge behaviour, never speed: on a machine shared with other work an example can take
 # longer than Hypothesis's default 200 ms deadline, or generating one can look "too slow", and either
@@ -33,8 +34,13 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def cf() -> Iterator[FakeCloudforceOne]:
+    """The Cloudforce One simulator; afterwards every answer it gave is checked against the official SDK's
+    response types (tests/oracles/cloudflare_types.py), so no test passes on an answer Cloudflare could not
+    give."""
     with serving(FakeCloudforceOne()) as fake:
         yield fake
+        departures = [p for call in fake.calls for p in cloudflare_problems(call)]
+        assert not departures, departures
 
 
 @pytest.fixture

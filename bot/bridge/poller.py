@@ -17,6 +17,8 @@ from datetime import datetime
 
 from bot import metrics
 from bot.bridge import schedule
+from bot.bridge.batch_hints import BatchHints
+from bot.bridge.facts import LearnedFacts
 from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
 from bot.bridge.mirror import SlackMirror, is_part_key
@@ -31,6 +33,7 @@ from bot.slack.post_texts import status_text
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
+HINTED_INTERVAL = 1e-3  # a request with news, by a batch hint: due at once
 
 
 @dataclass
@@ -66,6 +69,8 @@ class Poller:
         self._locks = locks
         self._settings = settings
         self._busy = asyncio.Lock()
+        self._hints = BatchHints(every=settings.poll_interval_seconds)
+        self._facts = LearnedFacts(store)
 
     async def wait_idle(self) -> None:
         """Return once no poll is running (used on shutdown, before the store closes)."""
@@ -75,6 +80,7 @@ class Poller:
     async def poll_due(self) -> dict[int, PollResult | BridgeError]:
         """The scheduler's tick: poll the links that are due (bot/bridge/schedule.py), most overdue first, as many as
         the provider's budget has room for; the rest wait for a later tick."""
+        await self._leases.look_around()
         now = time.time()
         by_provider: dict[str, list[Link]] = {}
         for link in await self._store.links.active():
@@ -88,9 +94,14 @@ class Poller:
                 quiet = [self._silence(link, now + schedule.REPACE_SECONDS / 2) for link in links]
                 self._pace[name] = (schedule.pace(quiet, polls_per_second=self._budget.per_second(name),
                                                   bounds=self._bounds), now)
-            candidates = {link.id: self._candidate(link, now) for link in links}
+            # A provider that says in one call which requests have news: those now, the rest at the
+            # staleness bound (bot/bridge/batch_hints.py).
+            hinted = await self._hints.hinted(name, self._providers[name], [link.request_id for link in links], now=now)
+            candidates = {link.id: self._candidate(link, now) if hinted is None else schedule.Candidate(
+                link.id, link.last_polled_at, HINTED_INTERVAL if link.request_id in hinted else self._bounds.stale)
+                for link in links}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
-            mine = [candidates[link.id] for link in links if not self._held_elsewhere(link, now)]
+            mine = [candidates[link.id] for link in links if not self._leases.held_elsewhere(link, now)]
             if not any(c.due_at <= now for c in mine):
                 continue
             slots = int(min(len(mine), await self._budget.spare(name)))
@@ -109,9 +120,6 @@ class Poller:
     def _silence(link: Link, now: float, *, active: bool = False) -> float:
         return schedule.silence(now=now, last_activity=now if active else link.last_activity_at,
                                 last_slack_reply=link.last_slack_reply_at)
-
-    def _held_elsewhere(self, link: Link, now: float) -> bool:
-        return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now
 
     async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
@@ -163,6 +171,7 @@ class Poller:
                 await self._post(row, link, provider)
                 result.posted += 1
 
+        await self._facts.recall(link.provider, provider)  # what an earlier run learned about its API
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
         by_id = {r.provider_message_id: r for r in await self._store.messages.of_link(link.id)
                  if r.provider_message_id}
@@ -213,6 +222,8 @@ class Poller:
         now = time.time()
         await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, active=active,
                                       next_poll_at=now + self._interval(link, now, active=active))
+        self._hints.polled(link.provider, link.request_id)
+        await self._facts.keep(link.provider, provider)
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
                                     "deleted": result.deleted, "adopted": result.adopted, "full": result.full})

@@ -83,6 +83,16 @@ def _duplicate_links(live: Sequence[Row[Any]]) -> list[Row[Any]]:
     return extra
 
 
+def _v7_provider_facts(conn: Connection) -> None:
+    # What the bridge learned about each provider's API (bot/store/facts.py).
+    schema.provider_facts.create(conn, checkfirst=True)
+
+
+def _v8_replica_heartbeats(conn: Connection) -> None:
+    # Replicas show they are alive (bot/bridge/leases.py); a dead one's leases are free after a few missed beats.
+    schema.replicas.create(conn, checkfirst=True)
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
@@ -91,6 +101,8 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (4, _v4_notify_and_linked_ts),
     (5, _v5_request_creations),
     (6, _v6_one_live_link_per_request),
+    (7, _v7_provider_facts),
+    (8, _v8_replica_heartbeats),
 ]
 
 

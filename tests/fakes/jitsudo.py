@@ -86,7 +86,10 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         self.api_key, self.bearer_token, self.tenant_id = api_key, bearer_token, tenant_id
         self.service_identity = service_identity
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self.newest_first = False  # the docs do not say which way the message list runs
+        # What a real list may do that the spec allows: pages shorter than `limit` while `has_more` is
+        # true (`page_cap`), and newest first (the spec names no order).
+        self.page_cap: int | None = None
+        self.newest_first = False
         self._lock = threading.Lock()
         self._requests: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -188,6 +191,7 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         raw_limit = query.get("limit", str(LIMIT_DEFAULT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= LIMIT_MAX:
             raise _ApiError(400, CODE_INVALID_INPUT, f"limit: must be an integer from 1 to {LIMIT_MAX}")
+        # Stored in the order written (equal times included); newest first is that order turned round.
         items = self._messages[ctx["request_id"]][::-1] if self.newest_first else self._messages[ctx["request_id"]]
         if "cursor" in query:
             last = _decode_cursor(query["cursor"])
@@ -195,7 +199,8 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
             if last not in ids:
                 raise _ApiError(400, CODE_INVALID_INPUT, "cursor: not a cursor from this API")
             items = items[ids.index(last) + 1:]
-        page, rest = items[: int(raw_limit)], items[int(raw_limit):]
+        size = min(int(raw_limit), self.page_cap or LIMIT_MAX)
+        page, rest = items[:size], items[size:]
         next_cursor = _encode_cursor(page[-1]) if rest else None
         return 200, {"data": [_wire(m) for m in page], "next_cursor": next_cursor, "has_more": bool(rest)}
 

@@ -11,6 +11,7 @@ import random
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ import pytest
 
 from bot.slack.post_texts import reply_content
 from bot.slack.posts import deleted_text, provider_message_text
+from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 from tests import events
@@ -60,15 +62,7 @@ def test_every_message_arrives_once_with_its_latest_content(provider: str, tmp_p
         bot.start()
         wait_for(lambda: _healthy(port), timeout=30, what="the bot to start")
 
-        # Link the requests while all is calm.
-        threads: dict[str, str] = {}
-        for n in range(REQUESTS):
-            request_id = side.new_request(n)
-            bot_command(port, slack, f"link {side.name} {request_id}")
-            wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
-                                                for r in slack.responses), timeout=20, what="the link")
-            threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
-                                       if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
+        threads = link_new_requests(port, slack, side.new_request, REQUESTS, provider=side.name)  # while all is calm
 
         deliveries = SlackDeliveries(url=f"http://127.0.0.1:{port}")
         side.fake.set_fault_rate(FAULT_RATE, seed=SEED, delay=1.5)
@@ -135,6 +129,25 @@ def bot_command(port: int, slack: FakeSlack, text: str) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     assert httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers,
                       timeout=10).status_code == 200
+
+
+def link_requests(port: int, slack: FakeSlack, cf: FakeCloudforceOne, count: int) -> dict[str, str]:
+    """Create `count` Cloudforce One requests and link each with /request link: request id -> its thread's ts."""
+    return link_new_requests(port, slack, lambda n: cf.add_request(summary=f"request {n}"), count)
+
+
+def link_new_requests(port: int, slack: FakeSlack, new_request: Callable[[int], str], count: int,
+                      provider: str = "") -> dict[str, str]:
+    """Create `count` requests with `new_request` and link each with /request link: request id -> its thread."""
+    threads: dict[str, str] = {}
+    for n in range(count):
+        request_id = new_request(n)
+        bot_command(port, slack, f"link {provider} {request_id}".replace("  ", " "))
+        wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
+                                            for r in slack.responses), timeout=20, what="the link")
+        threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
+                                   if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
+    return threads
 
 
 def _kill_between_create_and_answer(side: Side, bot: BotProcess, rng: random.Random) -> list[int]:
