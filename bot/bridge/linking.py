@@ -134,8 +134,7 @@ class Linker:
             return await self._taken(taken, provider=provider, request_id=request_id, channel=channel)
         if await queue.busy(provider.name):
             return await queue.put(link, provider=provider)
-        with queue.working(link.id):
-            await queue.hold(link.id)
+        with queue.working(link.id):  # this process's worker leaves it alone while it is made here
             try:
                 info = await provider.get_request(request_id)
             except RateLimited:

@@ -59,7 +59,7 @@ def huawei(fake: FakeHuawei) -> World:
                   "huawei_domain_id": "test-domain"},
         new_request=lambda: fake.add_request(title="ECS cannot reach RDS"),
         other_side_writes=lambda rid, text: fake.add_message(rid, author="Li Wei", role="engineer", content=text),
-        other_side_label="*Li Wei* (Huawei engineer, Huawei Cloud)", can_edit=False, can_delete=False, limit=2000)
+        other_side_label="*Li Wei* (Huawei engineer, Huawei Cloud)", can_edit=False, can_delete=True, limit=2000)
 
 
 def jitsudo(fake: FakeJITSudo) -> World:
