@@ -28,9 +28,9 @@ from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
 from bot.http import build_client
 from bot.providers.base import Provider
-from bot.providers.cloudforce_one import CloudforceOne, auth_headers
-from bot.providers.huawei import HuaweiOSM, build_huawei
-from bot.providers.jitsudo import JITSudo, build_jitsudo
+from bot.providers.cloudforce_one.client import CloudforceOne, auth_headers
+from bot.providers.huawei.client import HuaweiOSM, build_huawei
+from bot.providers.jitsudo.client import JITSudo, build_jitsudo
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store.database import Store

@@ -20,7 +20,7 @@ from bot.errors import (
 )
 from bot.http import retry_after_seconds
 from bot.logs import JsonFormatter, Redactor
-from bot.providers.cloudforce_one import CloudforceOne
+from bot.providers.cloudforce_one.client import CloudforceOne
 from bot.settings import load_settings
 from bot.slack.commands import Action, parse
 from bot.slack.replies import error_reply

@@ -21,6 +21,8 @@ from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests.harness import SIGNING_SECRET, sign
 
+CLI = [sys.executable, "-m", "request_bridge"]
+
 # Figures lines of the runs in this session, printed at the end of pytest's report.
 REPORT_LINES: list[str] = []
 # Slack re-sends an unacknowledged event at once, after ~1 min and after ~5 min; scaled down here.
@@ -42,7 +44,7 @@ class BotProcess:
 
     def start(self) -> None:
         with self._log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "request_bridge", "serve"], cwd=self._cwd, env=self._env,
+            self.process = subprocess.Popen([*CLI, "serve"], cwd=self._cwd, env=self._env,
                                             stdout=log, stderr=log)
         self.starts += 1
 

@@ -12,7 +12,7 @@ import pytest
 from bot.errors import AmbiguousWrite, PermissionDenied, Rejected, Unavailable
 from bot.http import RetryPolicy, build_client
 from bot.providers.base import NewRequest, RequestOptions, SupportsCreateRequest
-from bot.providers.cloudforce_one import CloudforceOne
+from bot.providers.cloudforce_one.client import CloudforceOne
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import serving
 

@@ -17,8 +17,8 @@ from huaweicloudsdkcore.sdk_request import SdkRequest
 
 from bot.errors import AmbiguousWrite, ConfigError, InvalidInput, NotFound, PermissionDenied, Rejected, Unavailable
 from bot.providers.base import Provider, SupportsDelete, SupportsUpdate
-from bot.providers.huawei import HuaweiOSM, build_huawei, parse_time
-from bot.providers.huawei_signing import HuaweiAkSkAuth, sign_request
+from bot.providers.huawei.client import HuaweiOSM, build_huawei, parse_time
+from bot.providers.huawei.signing import HuaweiAkSkAuth, sign_request
 from bot.settings import Settings
 from sandbox.server import ServerThread
 from tests.fakes.huawei import FakeHuawei

@@ -22,7 +22,7 @@ from bot.errors import (
     Unavailable,
 )
 from bot.providers.base import Provider, SlackContext, SupportsDelete, SupportsUpdate
-from bot.providers.jitsudo import JITSudo, build_jitsudo
+from bot.providers.jitsudo.client import JITSudo, build_jitsudo
 from bot.settings import Settings
 from sandbox.server import ServerThread
 from tests.fakes.jitsudo import TENANT_ID, FakeJITSudo

@@ -38,6 +38,8 @@ from tests.fakes.jitsudo import FakeJITSudo
 from tests.harness import RunningBot, bot_settings, sign, wait_for
 from tests.helpers import CHANNEL
 
+CLI = [sys.executable, "-m", "request_bridge"]
+
 # Every secret carries the marker, so a partial leak (a prefix, a repr with escapes) is found too.
 MARKER = "s3kr1t"
 SLACK_TOKEN = f"xoxb-4242-{MARKER}SlackBot-9f8e7d6c"
@@ -415,7 +417,7 @@ BAD_STARTS: dict[str, dict[str, str | None]] = {
 def test_serve_with_a_malformed_setting_prints_no_secret(tmp_path: Path, cli_slack: FakeSlack, case: str) -> None:
     env = cli_env(tmp_path, cli_slack.base_url, **BAD_STARTS[case])
     started = time.monotonic()
-    result = subprocess.run([sys.executable, "-m", "request_bridge", "serve"], cwd=tmp_path, env=env, capture_output=True,
+    result = subprocess.run([*CLI, "serve"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode != 0, (case, result.stdout, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
@@ -429,7 +431,7 @@ def test_serve_with_a_malformed_setting_prints_no_secret(tmp_path: Path, cli_sla
 def test_doctor_prints_no_secret(tmp_path: Path, cli_slack: FakeSlack, case: str) -> None:
     """`request-bridge doctor` prints what it checked and what failed, through the same redactor as the logs."""
     env = cli_env(tmp_path, cli_slack.base_url, **BAD_STARTS.get(case, {}))
-    result = subprocess.run([sys.executable, "-m", "request_bridge", "doctor"], cwd=tmp_path, env=env, capture_output=True,
+    result = subprocess.run([*CLI, "doctor"], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 1, (case, result.stdout)  # the providers' base URLs lead nowhere
     assert "Traceback" not in result.stderr and "✗" in result.stdout, result.stdout + result.stderr
@@ -444,7 +446,7 @@ def test_the_database_password_is_a_secret_too(tmp_path: Path) -> None:
     url = f"postgresql://bridge:pw-{MARKER}-0a1b@127.0.0.1:9/bridge"
     assert f"pw-{MARKER}-0a1b" in load_settings(for_serve=False, _env_file=None, database_url=url).secrets()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CLOUDFLARE_", "DATABASE_URL"))}
-    result = subprocess.run([sys.executable, "-m", "request_bridge", "migrate"], cwd=tmp_path, capture_output=True, text=True,
+    result = subprocess.run([*CLI, "migrate"], cwd=tmp_path, capture_output=True, text=True,
                             env={**env, "DATABASE_URL": url, "LOG_LEVEL": "DEBUG"}, timeout=60)
     assert result.returncode != 0  # nothing listens on port 9
     assert MARKER not in result.stdout + result.stderr, result.stdout + result.stderr

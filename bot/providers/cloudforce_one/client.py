@@ -26,7 +26,7 @@ from bot.errors import (
 )
 from bot.http import RetryPolicy, send
 from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
-from bot.providers.cloudforce_one_models import (
+from bot.providers.cloudforce_one.models import (
     Envelope,
     MessageItem,
     MessageListParams,

@@ -40,7 +40,7 @@ from bot.errors import (
 )
 from bot.http import RetryPolicy, build_client, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
-from bot.providers.huawei_models import (
+from bot.providers.huawei.models import (
     CreateMessageDoV2,
     CreateMessageV2Req,
     ListMessagesQuery,
@@ -48,7 +48,7 @@ from bot.providers.huawei_models import (
     QueryMessageInfoV2,
     ShowCaseDetailResponse,
 )
-from bot.providers.huawei_signing import HuaweiAkSkAuth
+from bot.providers.huawei.signing import HuaweiAkSkAuth
 from bot.settings import Settings
 from bot.text.formats import TextFormat
 

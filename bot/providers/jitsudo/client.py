@@ -32,7 +32,7 @@ from bot.errors import (
 )
 from bot.http import RetryPolicy, build_client, retry_after_seconds, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
-from bot.providers.jitsudo_models import (
+from bot.providers.jitsudo.models import (
     AccessRequest,
     AccessRequestStatus,
     CreateRequestMessageBody,

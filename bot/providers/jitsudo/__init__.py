@@ -1,0 +1,1 @@
+"""JITSudo access requests: the client, its spec models and its plug-in registration."""
