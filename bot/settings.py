@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # one ever more rarely, and none waits longer than MAX_POLL_INTERVAL_SECONDS while the budget allows.
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     max_poll_interval_seconds: float = Field(default=900.0, gt=0)
+    # How often a provider's list of requests by last change is read, to poll the conversations that moved at
+    # once (bot/bridge/hints.py); 0 turns it off. The polls' guarantee holds either way.
+    change_hint_seconds: float = Field(default=5.0, ge=0)
     # Calls per provider, as "requests/seconds", shared by every replica (bot/budget/ledger.py). Cloudflare allows
     # 1,200 per 5 minutes per user (the default keeps 10% for the dashboard and other tools); Huawei OSM and
     # JITSudo publish no limit: conservative defaults.

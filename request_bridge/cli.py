@@ -26,6 +26,7 @@ environment (also read from ./.env):
   PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
   POLL_INTERVAL_SECONDS    how often a busy linked request is polled            [5]
   MAX_POLL_INTERVAL_SECONDS  the longest a quiet request waits between polls, budget allowing [900]
+  CHANGE_HINT_SECONDS      how often the list of recently changed requests is read (0: never) [5]
   CLOUDFLARE_REQUEST_BUDGET / HUAWEI_REQUEST_BUDGET / JITSUDO_REQUEST_BUDGET   calls per provider shared by
                            all replicas, "requests/seconds"      [1080/300 / 600/300 / 300/60]
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]

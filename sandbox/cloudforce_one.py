@@ -159,6 +159,10 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
         self._init_faults()
         # Off unless set_rate_limit() is called; then enforced as Cloudflare documents it.
         self.rate_limit: WindowLimit | None = None
+        # Whether a message written, edited or deleted moves its request's `updated` ("Request last updated
+        # time"). The spec does not say; off, the request list sorted by `updated` shows no conversation's
+        # activity, and the bridge must do as well without that hint (bot/bridge/hints.py).
+        self.messages_touch_request = False
         self._app = self._build_app()
 
     # ----------------------------------------------------------------- wiring
@@ -381,12 +385,20 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
         if content is not None:  # content is optional in request-message-edit
             message["content"] = content
         message["updated"] = self._now()
+        self._touch(ctx["request_id"], message["updated"])
         return envelope(_wire_message(message))
 
     def _delete_message(self, ctx: dict[str, Any]) -> dict[str, Any]:
         self._message(ctx["request_id"], ctx["message_id"])
         del self._messages[ctx["request_id"]][ctx["message_id"]]
+        self._touch(ctx["request_id"], self._now())
         return envelope(with_result=False)
+
+    def _touch(self, request_id: str, when: datetime) -> None:
+        """A conversation moved: its request's `updated` follows, if this fake is set to (lock held)."""
+        found = self._requests.get(request_id)
+        if self.messages_touch_request and found is not None and when > found["updated"]:
+            found["updated"] = when
 
     def _request(self, request_id: str) -> dict[str, Any]:
         found = self._requests.get(request_id)
@@ -451,6 +463,7 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
         }
         self._next_message_id += 1
         self._messages[request_id][message["id"]] = message
+        self._touch(request_id, stamp)
         return message
 
     # ----------------------------------------------------------------- test helpers
@@ -514,10 +527,12 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
             message = self._messages[request_id][message_id]
             message["content"] = content
             message["updated"] = self._now()
+            self._touch(request_id, message["updated"])
 
     def delete_message(self, request_id: str, message_id: int) -> None:
         with self._lock:
             del self._messages[request_id][message_id]
+            self._touch(request_id, self._now())
 
     def messages(self, request_id: str) -> list[dict[str, Any]]:
         """Copies of the request's messages in created order."""

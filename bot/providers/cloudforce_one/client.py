@@ -25,7 +25,14 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, send
-from bot.providers.base import NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
+from bot.providers.base import (
+    NewRequest,
+    ProviderMessage,
+    RequestChange,
+    RequestInfo,
+    RequestOptions,
+    SlackContext,
+)
 from bot.providers.cloudforce_one.models import (
     Envelope,
     MessageItem,
@@ -169,6 +176,18 @@ class CloudforceOne:
         else:
             log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
         return sorted(seen.values(), key=lambda m: (m.created or m.updated or "", int(m.id)))
+
+    change_page_size = PER_PAGE
+
+    async def recently_changed(self, *, page: int) -> list[RequestChange]:
+        """List Requests sorted by `updated`, newest first: one call for the 50 requests that moved last."""
+        result = await self._call("POST", f"/accounts/{self._account}/cloudforce-one/requests",
+                                  json={"page": page, "per_page": PER_PAGE, "sort_by": "updated", "sort_order": "desc"})
+        try:
+            items = TypeAdapter(list[RequestItem]).validate_python(result or [])
+        except ValidationError:
+            raise Unavailable("garbled request list", provider=self.display_name) from None
+        return [RequestChange(request_id=item.id, updated=item.updated) for item in items if item.updated]
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
