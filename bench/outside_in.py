@@ -241,6 +241,8 @@ def main() -> int:
                         help="mean seconds between messages on an active request")
     parser.add_argument("--drain", type=float, default=180.0, help="seconds to wait for the last deliveries")
     parser.add_argument("--link-concurrency", type=int, default=2)
+    parser.add_argument("--idle", type=float, default=0.0,
+                        help="seconds between linking and the messages to measure the idle bot's CPU")
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE", help="a setting for the bot")
     parser.add_argument("--touch", choices=("yes", "no"), default="yes",
@@ -273,6 +275,12 @@ def main() -> int:
                   f"(429s so far {limiter.throttled}); settings: defaults{' + ' if args.env else ''}"
                   f"{' '.join(args.env)}", flush=True)
 
+            if args.idle:  # no traffic: what the bot spends keeping up with its links alone
+                calls, cpu = len(cf.calls), cpu_seconds(bot.pid)
+                time.sleep(args.idle)
+                print(f"idle {args.idle:g}s with {args.links} links: bot CPU "
+                      f"{100 * (cpu_seconds(bot.pid) - cpu) / args.idle:.1f}% of a core, "
+                      f"{(len(cf.calls) - calls) / args.idle:.2f} calls/s", flush=True)
             phase = Phase(started=time.monotonic(), first_call=len(cf.calls), cpu=cpu_seconds(bot.pid))
             converse(world, minutes=args.minutes, mean_gap=args.mean_gap, rng=rng)
             phase.ended, phase.last_call = time.monotonic(), len(cf.calls)

@@ -83,7 +83,7 @@ class Poller:
         # The active links by provider, read from the store every REPACE_SECONDS (and each one again after
         # its poll), not on every tick: at 1,000 links that read was most of an idle bot's CPU.
         self._links: dict[str, dict[int, Link]] = {}
-        self._read_at = -math.inf
+        self._read_at = self._paced_at = -math.inf
         self._running: dict[int, asyncio.Task[None]] = {}
         self._gate = asyncio.Semaphore(4)
         self._store = store
@@ -138,6 +138,9 @@ class Poller:
             if link.thread_ts is not None and link.provider in self._providers:
                 by_provider[link.provider][link.id] = link
         self._links, self._read_at = by_provider, now
+        if now - self._paced_at < schedule.REPACE_SECONDS:
+            return  # re-read early for a new or removed link: the pace stands
+        self._paced_at = now
         for name, links in by_provider.items():
             costs = self._costs[name]
             costs.update(Totals(at=now, writes=self._budget.spent(name, Priority.WRITE),
