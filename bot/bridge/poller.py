@@ -138,6 +138,8 @@ class Poller:
             if link.thread_ts is not None and link.provider in self._providers:
                 by_provider[link.provider][link.id] = link
         self._links, self._read_at = by_provider, now
+        known = {link_id for links in by_provider.values() for link_id in links}
+        self._hinted = {link_id: at for link_id, at in self._hinted.items() if link_id in known}
         if now - self._paced_at < schedule.REPACE_SECONDS:
             return  # re-read early for a new or removed link: the pace stands
         self._paced_at = now
@@ -158,7 +160,7 @@ class Poller:
         started = time.time()
         try:
             outcome = await self._poll_one(link, full=False)
-            if not isinstance(outcome, BudgetShort):
+            if isinstance(outcome, PollResult):
                 self._polls[link.provider] = self._polls.get(link.provider, 0) + 1
             if self._hinted.get(link.id, math.inf) <= started:
                 del self._hinted[link.id]
