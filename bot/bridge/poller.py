@@ -115,6 +115,8 @@ class Poller:
             await self._reread(now)
         started: list[int] = []
         for name, links in self._links.items():
+            if not links:
+                continue  # nothing linked: no poll, and no change list to read
             for request_id in await self._hints.moved(name):
                 for link in links.values():
                     if link.request_id == request_id:
