@@ -162,10 +162,13 @@ class Poller:
         started = time.time()
         try:
             outcome = await self._poll_one(link, full=False)
+            hinted = self._hinted.get(link.id, math.inf) <= started
+            if hinted:
+                del self._hinted[link.id]
             if isinstance(outcome, PollResult):
                 self._polls[link.provider] = self._polls.get(link.provider, 0) + 1
-            if self._hinted.get(link.id, math.inf) <= started:
-                del self._hinted[link.id]
+                metrics.polled(link.provider, hinted=hinted,
+                               found=bool(outcome.posted or outcome.edited or outcome.deleted))
             fresh = await self._store.link(link.id)
             links = self._links.get(link.provider, {})
             if fresh is None or fresh.state != LinkState.ACTIVE:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot import metrics
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests import events
@@ -138,10 +139,13 @@ def test_a_change_list_brings_a_quiet_links_poll_forward_and_never_replaces_it(
     request_id, thread = link_request(bot, slack, cf)
     assert bot.run(bot.service.poller.poll_due()) == []  # not due (the back-fill just polled it); the list read
     cf.add_message(request_id, author="ana@cloudflare.com", content="an answer")
+    found = {"provider": "cloudforce-one", "cause": "hint", "found": "yes"}
+    before = metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0
     started = bot.run(bot.service.poller.poll_due())
     bot.run(bot.service.poller.wait_idle())
     hinted = hints > 0 and touched
     assert started == ([1] if hinted else [])
+    assert (metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0) == before + hinted
     assert any(t.endswith("an answer") for t in thread_texts(slack, thread)) == hinted
     bot.poll()  # the polls' own schedule still brings it, hint or not
     assert thread_texts(slack, thread)[-1].endswith("an answer")
