@@ -141,25 +141,25 @@ async def compare(name: str, count: int, op: Op, base: Target, main: Target, rou
 
 async def by_slack_ts(t: Target, k: int) -> None:
     i = t.keys[k]
-    found = await t.store.message_by_slack_ts(t.link_ids[i % len(t.link_ids)], slack_ts_of(i))
+    found = await t.store.messages.by_slack_ts(t.link_ids[i % len(t.link_ids)], slack_ts_of(i))
     assert found is not None, i
 
 
 async def by_provider_id(t: Target, k: int) -> None:
     i = t.keys[-1 - k]
-    found = await t.store.message_by_provider_id(t.link_ids[i % len(t.link_ids)], provider_id_of(i))
+    found = await t.store.messages.by_provider_id(t.link_ids[i % len(t.link_ids)], provider_id_of(i))
     assert found is not None, i
 
 
 async def insert_slack(t: Target, k: int) -> None:
-    await t.store.insert_slack_message(
+    await t.store.messages.insert_slack(
         link_id=t.link_ids[(k * 7) % len(t.link_ids)], slack_ts=f"{1_800_000_000 + t.tag * 100_000 + k}.000001",
         slack_user="U00000042", content=f"Reply {k}: please rotate the credentials and confirm here once done.")
     t.written += 1
 
 
 async def insert_provider(t: Target, k: int) -> None:
-    await t.store.insert_provider_message(
+    await t.store.messages.insert_provider(
         link_id=t.link_ids[(k * 11) % len(t.link_ids)], provider_message_id=str(uuid.uuid4()),
         content=f"Analyst note {k}: the indicator is confirmed malicious; the block is in place.",
         author="analyst@example.com", author_role="analyst", provider_created=time.strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -167,7 +167,7 @@ async def insert_provider(t: Target, k: int) -> None:
 
 
 async def enqueue(t: Target, k: int) -> None:
-    stored = await t.store.enqueue_event(
+    stored = await t.store.events.enqueue(
         dedup_key=f"bench:{t.tag}:{k}:reply", event_id=f"Ev{t.tag}{k:08d}", link_id=t.link_ids[k % len(t.link_ids)],
         kind="reply", slack_ts=f"{1_900_000_000 + t.tag * 100_000 + k}.000001", user_id="U00000042",
         text=f"Reply {k} from the thread, waiting in the inbox until its link's worker applies it.")
@@ -175,11 +175,11 @@ async def enqueue(t: Target, k: int) -> None:
 
 
 async def finish(t: Target, k: int) -> None:
-    await t.store.finish_event(t.pending[k].seq, state=EventState.DONE)
+    await t.store.events.finish(t.pending[k].seq, state=EventState.DONE)
 
 
 async def poll_inbox(t: Target, k: int) -> None:
-    groups = await t.store.pending_events()
+    groups = await t.store.events.pending()
     assert sum(len(g) for g in groups.values()) == PENDING_BACKLOG
 
 
@@ -198,14 +198,14 @@ async def measure(base: Target, main: Target, rng: random.Random, *, tag: int, l
         await compare("enqueue_event", events, enqueue, base, main, rounds),
     ]
     for t in (base, main):
-        t.pending = [e for group in (await t.store.pending_events()).values() for e in group]
+        t.pending = [e for group in (await t.store.events.pending()).values() for e in group]
         assert len(t.pending) == events, len(t.pending)
     out.append(await compare("finish_event", events - PENDING_BACKLOG, finish, base, main, rounds))
     out.append(await compare(f"pending_events ({PENDING_BACKLOG} pending)", pending_calls, poll_inbox,
                              base, main, rounds))
     for t in (base, main):
         for leftover in t.pending[events - PENDING_BACKLOG:]:
-            await t.store.finish_event(leftover.seq, state=EventState.DONE)
+            await t.store.events.finish(leftover.seq, state=EventState.DONE)
     return out
 
 
@@ -494,7 +494,7 @@ async def run_engine(engine: str, requested: int, admin_url: str, load_budget: f
             if rss_reset:
                 result.measure_rss_mb = _peak_rss_kib() / 1024
             for target in (base, main):
-                assert await target.store.count_messages() == target.size + target.written
+                assert await target.store.messages.count() == target.size + target.written
             result.db_bytes = await main_db.size_bytes(main_loader)
         finally:
             for target, loader in ((base, base_loader), (main, main_loader)):

@@ -46,12 +46,11 @@ from typing import Any
 import httpx
 from sqlalchemy import event as sa_event
 
+from request_bridge.embedded import CHANNEL, RunningBot, bot_settings, link_request, sign
+from sandbox import slack_payloads as events
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
-from tests import events
-from tests.harness import RunningBot, bot_settings, sign
-from tests.helpers import CHANNEL, link_request
 
 GOAL_ACK_P99_MS = 100.0
 GOAL_SPEEDUP = 10.0
@@ -94,7 +93,7 @@ class SqlCounter:
 
     def __init__(self, bot: RunningBot) -> None:
         self.counts: dict[str, int] = {}
-        engine = getattr(bot.service.store, "_engine", None)
+        engine = getattr(bot.service.store.db, "_engine", None)
         # SQLite's engine is synchronous (it runs on the bot's loop); PostgreSQL's is async.
         self._engine = getattr(engine, "sync_engine", engine)
         self._on = False

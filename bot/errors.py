@@ -3,6 +3,7 @@
     BridgeError
     ├── ConfigError            a setting is missing or malformed (start-up stops with one line)
     ├── InvalidInput           the person typed something we refuse before any outbound call
+    ├── AlreadyLinked          the store refused a second live link of a request or a thread
     └── ProviderError          the provider refused or could not be reached
         ├── RateLimited        429; carries retry_after seconds             (transient)
         ├── Unavailable        5xx, timeout, connection reset, garbled body  (transient)
@@ -16,6 +17,8 @@ whose action caused them. `user_message()` is the short text that person sees.
 """
 
 from __future__ import annotations
+
+from bot.models import Link
 
 
 class BridgeError(Exception):
@@ -31,6 +34,17 @@ class ConfigError(BridgeError):
 
 class InvalidInput(BridgeError):
     """Input refused before any outbound call (malformed id, unknown sub-command, ...)."""
+
+
+class AlreadyLinked(BridgeError):
+    """The database refused a link: the request (or the thread) already has a live one, `existing`.
+
+    `existing` is None when that link went away between the refusal and the read that looks for it."""
+
+    def __init__(self, existing: Link | None, *, thread: bool = False) -> None:
+        super().__init__("already linked")
+        self.existing = existing
+        self.thread = thread  # True: it is the thread that is taken, by another request
 
 
 class ProviderError(BridgeError):

@@ -14,27 +14,46 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"messa
 _TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 
 
+def secret_pattern(secret: str) -> str:
+    """A regular expression matching the secret as is, percent-encoded any way (each character as itself or as
+    %XX in either case, a space as `+` too: URLs, form bodies) or JSON-escaped (pure)."""
+    parts = []
+    for char in secret:
+        either = [re.escape(char), "(?i:" + re.escape("".join(f"%{byte:02x}" for byte in char.encode())) + ")"]
+        if char == " ":
+            either.append(r"\+")
+        parts.append("(?:" + "|".join(either) + ")")
+    return "|".join(["".join(parts), re.escape(json.dumps(secret)[1:-1])])
+
+
 class Redactor(logging.Filter):
-    """Replaces every configured secret, and anything shaped like a Slack token, with ***."""
+    """Replaces every configured secret, in each of its encodings, and anything shaped like a Slack token,
+    with ***. The logs use it as a filter; every text the bot sends to Slack passes `mask` (bot/slack/gateway.py)."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        # Longest first, so a secret that contains another is masked whole.
+        found = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets = re.compile("|".join(secret_pattern(s) for s in found)) if found else None
 
     def mask(self, text: str) -> str:
-        """The text with every secret masked, for output that is printed rather than logged."""
+        """The text with every secret masked, for output that is printed or sent rather than logged."""
         return self._clean(text)
 
+    def mask_value(self, value: object) -> object:
+        """Every string in a JSON-like value (a message's blocks, a view) masked."""
+        return self._clean_value(value)
+
     def _clean(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
+        if self._secrets is not None:
+            text = self._secrets.sub("***", text)
         return _TOKEN.sub("***", text)
 
     def _clean_value(self, value: object) -> object:
         if isinstance(value, str):
             return self._clean(value)
         if isinstance(value, dict):
-            return {k: self._clean_value(v) for k, v in value.items()}
+            return {self._clean_value(k): self._clean_value(v) for k, v in value.items()}
         if isinstance(value, list | tuple | set):
             return [self._clean_value(v) for v in value]
         return value
@@ -85,5 +104,6 @@ def configure(*, level: str, fmt: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "aiohttp.access", "httpx"):
+    # slack_sdk says at INFO that it retries a connection: a start against an unreachable Slack is one line.
+    for noisy in ("apscheduler", "aiohttp.access", "httpx", "slack_sdk"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -5,6 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Link ids are INTEGER columns: 32-bit on PostgreSQL. A forged id past that is refused, not sent to the database.
+MAX_LINK_ID = 2**31 - 1
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def parse_link_id(value: object) -> int | None:
+    """A link id from a payload (a button's value, a modal's choice), or None for anything that cannot be one:
+    not ASCII digits (`str.isdigit` also takes "²" and "١"), zero, or out of range (pure)."""
+    if not isinstance(value, str) or not value or len(value) > 10 or not set(value) <= _ASCII_DIGITS:
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_LINK_ID else None
+
 
 class LinkState(StrEnum):
     LINKING = "linking"

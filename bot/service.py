@@ -23,17 +23,18 @@ from bot.bridge.new_request import RequestCreator
 from bot.bridge.notifications import Notifications
 from bot.bridge.outbound import Outbound
 from bot.bridge.poller import Poller
+from bot.bridge.relay_rule import RelayRule
 from bot.bridge.shortcuts import Shortcuts
 from bot.budget.ledger import Budget
 from bot.errors import BridgeError, ConfigError, Rejected
-from bot.http import build_client
+from bot.logs import Redactor
+from bot.providers import registry
 from bot.providers.base import Provider
-from bot.providers.cloudforce_one.client import CloudforceOne, auth_headers
-from bot.providers.huawei.client import HuaweiOSM, build_huawei
-from bot.providers.jitsudo.client import JITSudo, build_jitsudo
+from bot.providers.plugin import BuildContext
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway, build_web_client
 from bot.store.database import Store
+from bot.store.startup import open_store
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +46,10 @@ def build_providers(settings: Settings, *, transport: httpx.AsyncBaseTransport |
         return budget.transport(name, transport) if budget is not None else transport
 
     providers: dict[str, Provider] = {}
-    if settings.cloudflare_account_id:
-        token = settings.cloudflare_api_token.get_secret_value() if settings.cloudflare_api_token else None
-        key = settings.cloudflare_api_key.get_secret_value() if settings.cloudflare_api_key else None
-        client = build_client(base_url=settings.cloudflare_base_url, timeout=settings.http_timeout_seconds,
-                              headers=auth_headers(api_token=token, email=settings.cloudflare_email, api_key=key),
-                              transport=spending(CloudforceOne.name))
-        providers[CloudforceOne.name] = CloudforceOne(client, account_id=settings.cloudflare_account_id)
-    for name, build in ((HuaweiOSM.name, build_huawei), (JITSudo.name, build_jitsudo)):
-        provider = build(settings, transport=spending(name))
+    for plugin in registry.plugins():
+        own = settings.provider_settings.get(plugin.name)
+        context = BuildContext(timeout=settings.http_timeout_seconds, transport=spending(plugin.name))
+        provider = plugin.build(own, context) if own is not None else None
         if provider is not None:
             providers[provider.name] = provider
     return providers
@@ -96,27 +92,33 @@ class Service:
 
     @classmethod
     async def create(cls, settings: Settings) -> Service:
-        """Open the store (migrating it), check the Slack token, and build the parts."""
-        store = await Store.open(settings.sqlalchemy_url)
+        """Check the Slack token and the providers' settings, open the store (migrating it), build the parts."""
+        # Everything that can be checked without writing is checked first: a start that fails on the Slack
+        # token or a provider's settings leaves no database (file) behind.
         assert settings.slack_bot_token is not None
         slack = SlackGateway(build_web_client(token=settings.slack_bot_token.get_secret_value(),
                                               base_url=settings.slack_api_url, timeout=settings.http_timeout_seconds),
-                             replies_per_minute=settings.slack_replies_per_minute)
+                             replies_per_minute=settings.slack_replies_per_minute,
+                             redactor=Redactor(settings.secrets()))
         try:
             identity = await slack.auth_test()
         except Rejected as exc:
-            await store.close()
             raise ConfigError(f"SLACK_BOT_TOKEN was refused by Slack ({exc})") from None
         except BridgeError as exc:
-            await store.close()
             raise ConfigError(f"cannot reach Slack at SLACK_API_URL={settings.slack_api_url} ({exc})") from None
-        budget = Budget(store=store, limits=settings.request_budgets())
+        for checked in build_providers(settings).values():  # raises ConfigError on a provider's bad settings
+            await checked.aclose()
+        store = await open_store(settings.sqlalchemy_url)
+        pauses = {p.name: p.default_pause_seconds for p in registry.plugins() if p.default_pause_seconds}
+        budget = Budget(store=store, limits=settings.request_budgets(), pauses=pauses)
         providers = build_providers(settings, budget=budget)
         await budget.start(providers)
         locks = LinkLocks()
         leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
                         seconds=settings.lease_seconds)
-        outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up)
+        access = Access(settings=settings, slack=slack)
+        outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up,
+                            relay=RelayRule(access=access, slack=slack))
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases,
                         budget=budget)
         acks = AckPriority()
@@ -125,7 +127,7 @@ class Service:
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
             inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
-                          access=Access(settings=settings, slack=slack), leases=leases),
+                          access=access, leases=leases),
             leases=leases, budget=budget, acks=acks,
             bot_user_id=str(identity.get("user_id", "")), bot_id=str(identity.get("bot_id", "")),
         )

@@ -5,19 +5,23 @@ A missing or malformed setting becomes one `ConfigError` line naming it, never a
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+from urllib.parse import unquote
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.budget.bucket import Limit, parse_limit
+from bot.budget.bucket import Limit
 from bot.errors import ConfigError
+from bot.providers import registry
+from bot.providers.plugin import ProviderSettings
 
 _ACCOUNT_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -42,12 +46,6 @@ class Settings(BaseSettings):
     # How often a provider's list of requests by last change is read, to poll the conversations that moved at
     # once (bot/bridge/hints.py); 0 turns it off. The polls' guarantee holds either way.
     change_hint_seconds: float = Field(default=5.0, ge=0)
-    # Calls per provider, as "requests/seconds", shared by every replica (bot/budget/ledger.py). Cloudflare allows
-    # 1,200 per 5 minutes per user (the default keeps 10% for the dashboard and other tools); Huawei OSM and
-    # JITSudo publish no limit: conservative defaults.
-    cloudflare_request_budget: str = "1080/300"
-    huawei_request_budget: str = "600/300"
-    jitsudo_request_budget: str = "300/60"
     # Cloudforce One's `after` filter only sees new messages; edits and deletions of older ones need a
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)
@@ -66,30 +64,6 @@ class Settings(BaseSettings):
     # for internal and Marketplace apps; set 1 for apps distributed outside the Marketplace.
     slack_replies_per_minute: float = Field(default=40.0, gt=0)
 
-    cloudflare_account_id: str | None = None
-    cloudflare_api_token: SecretStr | None = None
-    cloudflare_email: str | None = None
-    cloudflare_api_key: SecretStr | None = None
-    cloudflare_base_url: str = "https://api.cloudflare.com/client/v4"
-
-    # Huawei Cloud service tickets (OSM). AK/SK signing is Huawei's recommendation; an IAM token is the
-    # alternative. OSM is a global service: signing with AK/SK also needs the account's domain id.
-    huawei_endpoint: str = "https://osm.myhuaweicloud.com"
-    huawei_ak: str | None = None
-    huawei_sk: SecretStr | None = None
-    huawei_domain_id: str | None = None
-    huawei_auth_token: SecretStr | None = None
-    huawei_group_id: str | None = None
-    huawei_site: Literal[0, 1] | None = None
-    huawei_language: str = "en-us"
-    huawei_time_zone: str = "GMT+0"
-
-    # JITSudo access requests: an API key (X-API-Key) or a bearer token, and the tenant on every call.
-    jitsudo_base_url: str | None = None
-    jitsudo_api_key: SecretStr | None = None
-    jitsudo_bearer_token: SecretStr | None = None
-    jitsudo_tenant_id: str | None = None
-
     # Providers that cannot edit: also post the edited text as a new "(edited)" message.
     edit_follow_up: bool = False
 
@@ -99,30 +73,21 @@ class Settings(BaseSettings):
     allowed_usergroup_ids: str = ""
     # May unlink any link (besides the person who made it).
     admin_user_ids: str = ""
+    # Whose messages go to requests (bot/bridge/access.py): `everyone` in a linked thread, as before this setting;
+    # `allowed`: only those on the user/user-group allowlists (and admins), on every path that sends content.
+    relay_from: Literal["everyone", "allowed"] = "everyone"
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
-    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", "cloudflare_api_token",
-                     "cloudflare_api_key", "huawei_sk", "huawei_auth_token", "jitsudo_api_key",
-                     "jitsudo_bearer_token", mode="before")
+    # Each provider's own settings (bot/providers/<name>/settings.py), by provider name; set by load_settings.
+    _providers: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
     @classmethod
     def _strip_secret(cls, value: object) -> object:
         # Secrets pasted or mounted from a secret store often end in a newline, which no API accepts.
         return value.strip() or None if isinstance(value, str) else value
-
-    @field_validator("cloudflare_request_budget", "huawei_request_budget", "jitsudo_request_budget")
-    @classmethod
-    def _budget_is_a_rate(cls, value: str) -> str:
-        parse_limit(value)
-        return value
-
-    @field_validator("cloudflare_account_id")
-    @classmethod
-    def _account_id_is_hex(cls, value: str | None) -> str | None:
-        if value is not None and not _ACCOUNT_ID.match(value):
-            raise ValueError("must be the 32-character hex account identifier from the Cloudflare dashboard")
-        return value
 
     @field_validator("slack_api_url")
     @classmethod
@@ -131,22 +96,20 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
 
-    @field_validator("cloudflare_base_url")
-    @classmethod
-    def _base_url_is_http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http(s) URL such as https://api.cloudflare.com/client/v4")
-        return value.rstrip("/")
-
     @staticmethod
     def id_list(value: str) -> frozenset[str]:
         return frozenset(part.strip() for part in value.split(",") if part.strip())
 
+    @property
+    def provider_settings(self) -> Mapping[str, ProviderSettings]:
+        """Each registered provider's settings, by provider name (read by load_settings)."""
+        if not self._providers:
+            self._providers = {p.name: p.settings() for p in registry.plugins()}
+        return self._providers
+
     def request_budgets(self) -> dict[str, Limit]:
         """Each provider's call budget, by provider name."""
-        return {"cloudforce-one": parse_limit(self.cloudflare_request_budget),
-                "huawei": parse_limit(self.huawei_request_budget),
-                "jitsudo": parse_limit(self.jitsudo_request_budget)}
+        return {name: settings.request_budget() for name, settings in self.provider_settings.items()}
 
     @property
     def socket_mode(self) -> bool:
@@ -174,47 +137,52 @@ class Settings(BaseSettings):
             missing.append("SLACK_BOT_TOKEN")
         if self.slack_signing_secret is None and not self.socket_mode:
             missing.append("SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode)")
-        cf_credentials = self.cloudflare_api_token is not None or (
-            self.cloudflare_email is not None and self.cloudflare_api_key is not None)
-        cf_started = self.cloudflare_account_id is not None or self.cloudflare_api_token is not None \
-            or self.cloudflare_email is not None or self.cloudflare_api_key is not None
-        others = (self.huawei_ak is not None or self.huawei_auth_token is not None
-                  or self.jitsudo_base_url is not None)
-        if cf_started or not others:
-            if self.cloudflare_account_id is None:
-                missing.append("CLOUDFLARE_ACCOUNT_ID")
-            if not cf_credentials:
-                missing.append("CLOUDFLARE_API_TOKEN (or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY)")
-            if not cf_started:
-                missing[-2:] = [" + ".join(missing[-2:]) + ", or another provider's settings (HUAWEI_*, JITSUDO_*)"]
+        started = [settings for settings in self.provider_settings.values() if settings.started()]
+        for settings in started:
+            missing += settings.missing()
+        if not started:
+            needed = " or ".join(p.minimal_settings for p in registry.plugins() if p.minimal_settings)
+            missing.append(f"a provider's settings ({needed}; see `request-bridge --help`)")
         return missing
 
     def secrets(self) -> list[str]:
         """Every secret value, so the log filter can mask them."""
-        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                  self.cloudflare_api_token, self.cloudflare_api_key, self.huawei_sk, self.huawei_auth_token,
-                  self.jitsudo_api_key, self.jitsudo_bearer_token]
+        values = [self.slack_bot_token, self.slack_signing_secret, self.slack_app_token]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        for settings in self.provider_settings.values():
+            found += settings.secrets()
         # DATABASE_URL may carry the database password (postgresql://user:password@host/db).
-        password = _url_password(self.database_url)
-        return found + [password] if password else found
+        return found + _url_password_forms(self.database_url)
 
 
-def _url_password(url: str) -> str | None:
-    try:
-        return make_url(url).password
-    except ArgumentError:  # not a URL at all: sqlalchemy_url names the problem
-        return None
+def _url_password_forms(url: str) -> list[str]:
+    """A URL's password, and as HTTP Basic credentials (base64 of `user:password`), which a driver or proxy
+    may echo in an error. (The Redactor masks every percent-encoding of each itself.)"""
+    # Read by hand: make_url fails on a malformed port, and that URL's password must be masked all the same.
+    user, _, written = url.split("://", 1)[-1].rpartition("@")[0].partition(":")
+    if not written:
+        return []
+    password = unquote(written)
+    pair = f"{unquote(user)}:{password}".encode()
+    forms = [password]
+    for encoded in (base64.b64encode(pair), base64.urlsafe_b64encode(pair)):
+        forms += [encoded.decode(), encoded.decode().rstrip("=")]
+    return forms
 
 
 # Secrets that may be given as files (`NAME_FILE=/run/secrets/...`), as container secret stores do.
-SECRET_SETTINGS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "CLOUDFLARE_API_TOKEN",
-                   "CLOUDFLARE_API_KEY", "HUAWEI_SK", "HUAWEI_AUTH_TOKEN", "JITSUDO_API_KEY", "JITSUDO_BEARER_TOKEN")
+CORE_SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")
+
+
+def secret_settings() -> tuple[str, ...]:
+    """Every secret's environment name: the core's and each registered provider's."""
+    names = [name.upper() for p in registry.plugins() for name in p.settings.secret_fields()]
+    return CORE_SECRETS + tuple(names)
 
 
 def _secrets_from_files(environ: Mapping[str, str]) -> dict[str, str]:
     values = {}
-    for name in SECRET_SETTINGS:
+    for name in secret_settings():
         path = environ.get(f"{name}_FILE")
         if not path:
             continue
@@ -227,19 +195,56 @@ def _secrets_from_files(environ: Mapping[str, str]) -> dict[str, str]:
     return values
 
 
-def load_settings(*, for_serve: bool = True, **overrides: object) -> Settings:
-    """Read and validate settings; raise ConfigError with one line naming what is wrong."""
+_S = TypeVar("_S", bound=BaseSettings)
+
+
+def _validated(model: type[_S], values: dict[str, object], problems: list[str]) -> _S | None:
+    """The model, or None with one line per invalid field added to `problems`."""
     try:
-        settings = Settings(**{**_secrets_from_files(os.environ), **overrides})  # type: ignore[arg-type]
+        return model(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             name = str(err["loc"][0]).upper() if err["loc"] else "settings"
             problems.append(f"{name}: {err['msg'].removeprefix('Value error, ')}")
-        raise ConfigError("invalid settings: " + "; ".join(problems)) from None
+        return None
+
+
+def load_settings(*, for_serve: bool = True, **overrides: object) -> Settings:
+    """Read and validate settings; raise ConfigError with one line naming what is wrong."""
+    values = {**_secrets_from_files(os.environ), **overrides}
+    core_fields = set(Settings.model_fields) | {"_env_file"}
+    problems: list[str] = []
+    settings = _validated(Settings, {k: v for k, v in values.items() if k in core_fields}, problems)
+    providers = {}
+    for plugin in registry.plugins():
+        own = set(plugin.settings.model_fields) | {"_env_file"}
+        providers[plugin.name] = _validated(plugin.settings, {k: v for k, v in values.items() if k in own}, problems)
+    if problems or settings is None:
+        raise ConfigError("invalid settings: " + "; ".join(problems))
+    settings._providers = {name: ps for name, ps in providers.items() if ps is not None}
     if for_serve:
         missing = settings.missing_for_serve()
         if missing:
             raise ConfigError("missing settings: " + ", ".join(missing) + " (see README, 'Configure')")
-    settings.sqlalchemy_url  # noqa: B018 - validates DATABASE_URL now rather than at first use
+    check_database_url(settings.sqlalchemy_url)  # now, before anything is opened or written
     return settings
+
+
+def check_database_url(url: str) -> None:
+    """ConfigError naming what is wrong with DATABASE_URL that can be seen without connecting: not a URL, a
+    port that is not a number from 1 to 65535, a SQLite file in a directory that does not exist."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        # A port that is not a number fails int() inside make_url; the password is not repeated here.
+        reason = "its port is not a number" if "int()" in str(exc) else "not a database URL"
+        raise ConfigError(f"DATABASE_URL: {reason}; use sqlite:///path.db or "
+                          "postgresql://user:password@host:5432/db") from None
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ConfigError(f"DATABASE_URL: port {parsed.port} is out of range (1-65535)")
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            raise ConfigError("DATABASE_URL: name the SQLite file, e.g. sqlite:///request-bridge.db")
+        folder = Path(parsed.database).expanduser().resolve().parent
+        if not folder.is_dir():
+            raise ConfigError(f"DATABASE_URL: the directory {folder} does not exist; create it or choose another")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.bridge.notifications import NotifyAction
 
@@ -14,10 +14,10 @@ if TYPE_CHECKING:
 
 def register(app: AsyncApp, service: Service) -> None:
     @app.action(NotifyAction.TOGGLE)
-    async def toggle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], respond: AsyncRespond) -> None:
+    async def toggle(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         message = body.get("message") if isinstance(body.get("message"), dict) else None
         text = await service.notifications.toggle(user=body["user"]["id"], link_id=str(action.get("value", "")),
                                                   message=message)
         # The announcement stays as it is for everyone else: the reply is the presser's alone.
-        await respond(response_type="ephemeral", replace_original=False, text=text)
+        await service.slack.respond(response_url=str(body.get("response_url") or ""), text=text)

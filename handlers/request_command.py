@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.errors import BridgeError, InvalidInput
 from bot.slack.commands import Action, Command, help_reply, parse
@@ -22,7 +22,7 @@ def register(app: AsyncApp, service: Service) -> None:
     def refusal(command: Command) -> str | None:
         """Why the command is refused before any outbound call, if it is."""
         if command.action == Action.HELP:
-            return help_reply(command)
+            return help_reply(command, providers={n: p.display_name for n, p in service.providers.items()})
         if command.action == Action.NEW:
             try:
                 service.requests.creator_for(command.provider)
@@ -45,7 +45,7 @@ def register(app: AsyncApp, service: Service) -> None:
         else:
             await ack()
 
-    async def run(command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def run(command: dict[str, Any]) -> None:
         parsed = parse(command.get("text", ""))
         if refusal(parsed) is not None:
             return
@@ -74,6 +74,7 @@ def register(app: AsyncApp, service: Service) -> None:
             log.exception("slash command failed", extra={"action": parsed.action})
             text = ":warning: Something went wrong on our side; the error is in the bot's log."
         if text is not None:
-            await respond(response_type="ephemeral", replace_original=False, text=text)
+            # Through the gateway, like every text the bot sends to Slack: masked as the logs are.
+            await service.slack.respond(response_url=str(command.get("response_url") or ""), text=text)
 
     app.command(COMMAND)(ack=acknowledge, lazy=[run])

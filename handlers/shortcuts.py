@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.slack.shortcut_modals import CallbackId
 
@@ -20,19 +20,19 @@ FollowUp = Callable[..., Coroutine[Any, Any, None]]
 def register(app: AsyncApp, service: Service) -> None:
     shortcuts = service.shortcuts
 
-    async def answer(ack: AsyncAck, respond: AsyncRespond, refused: str | None) -> None:
+    async def answer(ack: AsyncAck, body: dict[str, Any], refused: str | None) -> None:
         await ack()
         if refused:
-            await respond(response_type="ephemeral", replace_original=False, text=refused)
+            await service.slack.respond(response_url=str(body.get("response_url") or ""), text=refused)
 
     # The modal is opened before the ack: Slack honours the trigger for 3 s, the same budget as the ack.
     @app.message_shortcut(CallbackId.LINK_THREAD)
-    async def link_thread(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await answer(ack, respond, await shortcuts.open_link_thread(body))
+    async def link_thread(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await answer(ack, body, await shortcuts.open_link_thread(body))
 
     @app.message_shortcut(CallbackId.SEND_TO_REQUEST)
-    async def send_to_request(ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
-        await answer(ack, respond, await shortcuts.open_send_to_request(body))
+    async def send_to_request(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await answer(ack, body, await shortcuts.open_send_to_request(body))
 
     def on_submit(callback_id: CallbackId, check: Check, follow_up: FollowUp) -> None:
         """A modal's submission: checked (and, for sends, stored) before the ack; the rest after it."""

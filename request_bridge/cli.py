@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+
+from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.errors import ConfigError
 from bot.logs import Redactor, configure
+from bot.providers import registry
 from bot.settings import load_settings
 
 ENVIRONMENT = """\
@@ -18,17 +20,11 @@ environment (also read from ./.env):
   SLACK_SIGNING_SECRET     signing secret, for HTTP mode                        (required in HTTP mode)
   SLACK_APP_TOKEN          app-level token xapp-...; when set, runs in Socket Mode
   SLACK_API_URL            Web API base URL                    [https://slack.com/api/]
-  CLOUDFLARE_ACCOUNT_ID    32-hex account identifier (Cloudforce One; at least one provider is required)
-  CLOUDFLARE_API_TOKEN     API token with Cloudforce One Write (Bearer), or:
-  CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY   the email + Global API key pair
-  CLOUDFLARE_BASE_URL      v4 API base URL            [https://api.cloudflare.com/client/v4]
   DATABASE_URL             store: sqlite:///file.db or postgresql://user:pw@host/db [sqlite:///request-bridge.db]
   PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
   POLL_INTERVAL_SECONDS    how often a busy linked request is polled            [5]
   MAX_POLL_INTERVAL_SECONDS  the longest a quiet request waits between polls, budget allowing [900]
   CHANGE_HINT_SECONDS      how often the list of recently changed requests is read (0: never) [5]
-  CLOUDFLARE_REQUEST_BUDGET / HUAWEI_REQUEST_BUDGET / JITSUDO_REQUEST_BUDGET   calls per provider shared by
-                           all replicas, "requests/seconds"      [1080/300 / 600/300 / 300/60]
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]
@@ -37,22 +33,26 @@ environment (also read from ./.env):
   MAX_ATTEMPTS             attempts before a reply is reported as failed        [24]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
-  HUAWEI_AK + HUAWEI_SK + HUAWEI_DOMAIN_ID (or HUAWEI_AUTH_TOKEN), HUAWEI_ENDPOINT, HUAWEI_GROUP_ID,
-  HUAWEI_SITE, HUAWEI_LANGUAGE, HUAWEI_TIME_ZONE           Huawei Cloud service tickets
-  JITSUDO_BASE_URL, JITSUDO_API_KEY (or JITSUDO_BEARER_TOKEN), JITSUDO_TENANT_ID   JITSudo
   ALLOWED_CHANNEL_IDS, ALLOWED_USER_IDS, ALLOWED_USERGROUP_IDS, ADMIN_USER_IDS  who may link/unlink
+  RELAY_FROM               whose messages go to requests: everyone | allowed (the allowlists) [everyone]
   EDIT_FOLLOW_UP           send edits as "(edited)" messages where a provider cannot edit [false]
   NAME_FILE                read any secret NAME (tokens, keys, signing secret) from a file
   LOG_LEVEL / LOG_FORMAT   DEBUG|INFO|WARNING|ERROR / text|json                 [INFO / text]
 """
 
 
+def environment_help() -> str:
+    """Every setting: the core's, then each registered provider's (at least one provider is required)."""
+    return "\n".join([ENVIRONMENT.rstrip("\n"), "providers (at least one is required):",
+                      *(plugin.env_help for plugin in registry.plugins())]) + "\n"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="request-bridge",
-        description="Bridges Slack threads to request conversations on Cloudflare Cloudforce One, "
-                    "Huawei Cloud service tickets and JITSudo access requests.",
-        epilog=ENVIRONMENT,
+        description="Bridges Slack threads to request conversations on "
+                    + ", ".join(plugin.summary for plugin in registry.plugins()) + ".",
+        epilog=environment_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"request-bridge {__version__}")
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", help="run the bot (HTTP mode on PORT, or Socket Mode when SLACK_APP_TOKEN is set)",
         description="Run the bot: Slack events, commands and interactivity at POST /slack/events, "
                     "GET /healthz for health checks, and a poller for every linked request.",
-        epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=environment_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     commands.add_parser(
         "migrate", help="create or upgrade the database at DATABASE_URL, then exit",
         description="Create or upgrade the store's schema (serve does this too on start).")
@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "versus the ones the bridge needs), each configured provider's credentials with one cheap "
                     "read, and the database (reachable, schema version). Prints a checklist with what to fix; "
                     "exits 0 when all is well, 1 otherwise. Changes nothing.",
-        epilog=ENVIRONMENT, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=environment_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     commands.add_parser(
         "demo", help="see the bridge work in a few seconds, against built-in simulators (no accounts needed)",
         description="Run the whole bridge against built-in local simulators of Slack and Cloudforce One: no "
@@ -84,9 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(url: str) -> None:
-    from bot.store.database import Store
+    from bot.store.startup import open_store
 
-    store = await Store.open(url)
+    store = await open_store(url)
     await store.close()
 
 
@@ -104,25 +104,28 @@ def main(argv: list[str] | None = None) -> int:
         from request_bridge.demo import run as demo
 
         return demo()
+    secrets: list[str] = []
     try:
         settings = load_settings(for_serve=args.command == "serve")
-        configure(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
+        secrets = settings.secrets()
+        configure(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
         if args.command == "migrate":
             asyncio.run(_migrate(settings.sqlalchemy_url))
-            print(Redactor(settings.secrets()).mask(f"database ready: {settings.database_url}"))
+            # The URL without its password, and masked besides (every encoding of every secret).
+            shown = make_url(settings.database_url).render_as_string(hide_password=True)
+            print(Redactor(secrets).mask(f"database ready: {shown}"))
             return 0
         from request_bridge.server import serve
 
         asyncio.run(serve(settings))
         return 0
     except ConfigError as exc:
-        print(f"request-bridge: {exc}", file=sys.stderr)
+        print(Redactor(secrets).mask(f"request-bridge: {exc}"), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
-        logging.getLogger(__name__).error("cannot start: %s", exc)
-        print(f"request-bridge: cannot start: {exc}", file=sys.stderr)
+    except OSError as exc:  # the port is taken, say: one line, printed once
+        print(Redactor(secrets).mask(f"request-bridge: cannot start: {exc}"), file=sys.stderr)
         return 1
 
 

@@ -67,9 +67,9 @@ class Script:
         self.say(f"1. Alice types `/request link {request_id}` in #demo.")
         self.bot.command(f"link {request_id}", response_url=self.slack.response_url("link"), channel=CHANNEL,
                          user=ALICE).raise_for_status()
-        link = self.until(lambda: self.bot.run(self.bot.service.store.find_link(
+        link = self.until(lambda: self.bot.run(self.bot.service.store.links.find(
             channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id)), "the link")
-        thread = self.until(lambda: getattr(self.bot.run(self.bot.service.store.link(link.id)), "thread_ts", None),
+        thread = self.until(lambda: getattr(self.bot.run(self.bot.service.store.links.get(link.id)), "thread_ts", None),
                             "the thread")
         self.until(lambda: len(self.slack.thread(CHANNEL, thread)) > 1, "the back-fill")
         self.say("   The bot posts the request in the channel and copies its earlier message into the thread.")

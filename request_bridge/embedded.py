@@ -1,7 +1,8 @@
 """The real bot running in this process on its own event loop, driven over signed HTTP as Slack drives it.
 
-`request-bridge demo` and the tests use it: the same Service, Bolt app and aiohttp server as `serve`, on a
-loopback port, with Slack's v0 request signatures. Callers are synchronous; coroutines run on the bot's loop.
+`request-bridge demo`, the tests and the benchmarks use it: the same Service, Bolt app and aiohttp server as
+`serve`, on a loopback port, with Slack's v0 request signatures. Callers are synchronous; coroutines run on
+the bot's loop.
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 from aiohttp import web
 
 from bot.service import Service
-from bot.settings import Settings
+from bot.settings import Settings, load_settings
 from request_bridge.server import build_bolt_app, start_http
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.slack import FakeSlack
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"
+CHANNEL = "C111"  # where RunningBot.command speaks unless told otherwise
 
 
 def sign(body: bytes, *, secret: str = SIGNING_SECRET, timestamp: int | None = None) -> dict[str, str]:
@@ -98,7 +103,7 @@ class RunningBot:
         return self.run(self.service.inbox.drain())
 
     def pending_events(self) -> int:
-        groups = self.run(self.service.store.pending_events())
+        groups = self.run(self.service.store.events.pending())
         return sum(len(v) for v in groups.values())
 
     def post_event(self, event: dict[str, Any], *, event_id: str, retry_num: int | None = None,
@@ -115,7 +120,7 @@ class RunningBot:
             headers |= {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
         return self.http.post("/slack/events", content=body, headers=headers)
 
-    def command(self, text: str, *, response_url: str, channel: str = "C111", user: str = "U111",
+    def command(self, text: str, *, response_url: str, channel: str = CHANNEL, user: str = "U111",
                 trigger_id: str = "111.222.xxx") -> httpx.Response:
         """Deliver a `/request` slash command as Slack does (signed form body). A modal needs a `trigger_id`
         the Slack fake issued (FakeSlack.issue_trigger)."""
@@ -137,3 +142,36 @@ class RunningBot:
         self.run(self._runner.cleanup())
         self.run(self.service.close())
         self.thread.stop()
+
+
+def bot_settings(*, slack_url: str, cf_url: str, db_path: Path | None = None, database_url: str | None = None,
+                 **overrides: Any) -> Settings:
+    """Settings pointing the bot at the fakes' default credentials (the tests' and the benchmarks')."""
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack_url + "/api/",
+        "cloudflare_account_id": "023e105f4ecef8ad9ca31a8372d0c353",
+        "cloudflare_api_token": "cf-test-token",
+        "cloudflare_base_url": cf_url + "/client/v4",
+        "database_url": database_url or f"sqlite:///{db_path}",
+        "retry_interval_seconds": 0.05,
+        "order_window_seconds": 0.0,  # tests drive the inbox directly
+        "http_timeout_seconds": 2.0,
+        "_env_file": None,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+def link_request(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne, **request: Any) -> tuple[str, str]:
+    """Create a request on the fake, link it with /request link, return (request_id, thread_ts)."""
+    request_id = cf.add_request(**request)
+    before = len(slack.responses)
+    response = bot.command(f"link {request_id}", response_url=slack.response_url("link"))
+    assert response.status_code == 200, response.text
+    wait_for(lambda: len(slack.responses) > before, what="the link command's answer")
+    assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    assert link is not None and link.thread_ts is not None
+    return request_id, link.thread_ts

@@ -3,39 +3,81 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
-import re
+import os
 import signal
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 import handlers
+from bot.logs import Redactor
 from bot.ops.gauges import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.ops.readiness import Readiness
 from bot.service import Service
 from bot.settings import Settings
+from bot.slack.inbound import Malformed, parse_body, signature_ok
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
+@contextlib.contextmanager
+def _out_of_bolts_sight(name: str) -> Iterator[None]:
+    """Bolt reads SLACK_BOT_TOKEN from the environment by itself and, given our client as well, warns on every
+    start that the token will be unused. The client carries the token; the app is built without it in view."""
+    value = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if value is not None:
+            os.environ[name] = value
+
+
+class MaskedApp(AsyncApp):
+    """The Bolt app, with every acknowledgement's body masked like the logs: an ack's text, a modal's field
+    errors (bot/slack/gateway.py masks everything else the bot sends to Slack). HTTP and Socket Mode alike
+    take their answer from here."""
+
+    def __init__(self, redactor: Redactor, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._redactor = redactor
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        response = await super().async_dispatch(req)
+        if isinstance(response.body, str) and response.body:
+            try:
+                parsed = json.loads(response.body)
+            except ValueError:
+                response.body = self._redactor.mask(response.body)
+            else:
+                response.body = json.dumps(self._redactor.mask_value(parsed))
+        return response
 
 
 def build_bolt_app(service: Service) -> AsyncApp:
     """A Bolt app with every listener registered; it persists before it acknowledges."""
     settings = service.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
-    app = AsyncApp(
-        client=service.slack.client,
-        signing_secret=secret,
-        # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
-        process_before_response=True,
-        request_verification_enabled=not settings.socket_mode,
-        logger=logging.getLogger("slack_bolt"),
-    )
+    with _out_of_bolts_sight("SLACK_BOT_TOKEN"):
+        app = MaskedApp(
+            service.slack.redactor,
+            client=service.slack.client,
+            signing_secret=secret,
+            # Listeners store the event durably before Slack gets its 200; slow work runs after the ack.
+            process_before_response=True,
+            # build_web_app checks the signature on the raw bytes before anything parses them (bot/slack/inbound.py).
+            request_verification_enabled=False,
+            logger=logging.getLogger("slack_bolt"),
+        )
 
     @app.middleware
     async def acks_first(next_: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
@@ -50,17 +92,24 @@ def build_bolt_app(service: Service) -> AsyncApp:
 def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Application:
     """aiohttp routes: Slack's events/commands/interactivity endpoint (HTTP mode) and the health check."""
 
+    secret = service.settings.slack_signing_secret.get_secret_value() if service.settings.slack_signing_secret else ""
+
     async def slack_events(request: web.Request) -> web.Response:
         assert bolt_app is not None
-        # Malformed requests are refused here: anyone can send them, and Bolt would answer them with a
-        # 500 and a traceback (it parses the timestamp with int() and decodes the body as UTF-8).
-        try:
-            (await request.read()).decode("utf-8")  # bounded by client_max_size: larger bodies get 413
-        except UnicodeDecodeError:
-            return web.json_response({"error": "body is not UTF-8"}, status=400)
-        if not _TIMESTAMP.fullmatch(request.headers.get("X-Slack-Request-Timestamp", "")):
+        # Anyone can send anything here. The signature is checked on the raw bytes before any parsing (401),
+        # then the body's shape (400), so Bolt never sees a body it would answer with a 500 and a traceback.
+        body = await request.read()  # bounded by client_max_size: larger bodies get 413
+        if not signature_ok(secret=secret, body=body, timestamp=request.headers.get("X-Slack-Request-Timestamp"),
+                            signature=request.headers.get("X-Slack-Signature"), now=time.time()):
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        try:
+            _, text = parse_body(body, request.headers.get("Content-Type"))
+        except Malformed as exc:
+            log.warning("refused a signed but malformed request", extra={"reason": str(exc)})
+            return web.json_response({"error": str(exc)}, status=400)
+        bolt_request = AsyncBoltRequest(body=text, query=request.query_string,
+                                        headers=request.headers)  # type: ignore[arg-type]
+        bolt_response = await bolt_app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_: web.Request) -> web.Response:
@@ -118,13 +167,14 @@ async def serve(settings: Settings) -> None:
         assert settings.slack_app_token is not None
         socket_handler = AsyncSocketModeHandler(bolt_app, settings.slack_app_token.get_secret_value())
         await socket_handler.connect_async()
-    log.info("request-bridge is up", extra={"mode": "socket" if settings.socket_mode else "http",
-                                            "port": settings.port, "providers": ",".join(service.providers),
-                                            "bot_user_id": service.bot_user_id})
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    # Said once a stop signal is handled: a supervisor that stops the bot as soon as it is up stops it cleanly.
+    log.info("request-bridge is up", extra={"mode": "socket" if settings.socket_mode else "http",
+                                            "port": settings.port, "providers": ",".join(service.providers),
+                                            "bot_user_id": service.bot_user_id})
     await stop.wait()
     log.info("shutting down")
     if socket_handler is not None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,12 +45,35 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield url
 
 
+@contextmanager
+def running_bot(slack: FakeSlack, cf: FakeCloudforceOne, **settings: Any) -> Iterator[RunningBot]:
+    """The bot against these fakes, with `settings` (db_path or database_url among them); stopped after."""
+    running = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
+                                      cf_url=cf.base_url.removesuffix("/client/v4"), **settings))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
 @pytest.fixture
 def bot(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
-    running = RunningBot(bot_settings(slack_url=slack.base_url.removesuffix("/api/"),
-                                      cf_url=cf.base_url.removesuffix("/client/v4"), db_path=db_path))
-    yield running
-    running.stop()
+    with running_bot(slack, cf, db_path=db_path) as running:
+        yield running
+
+
+@pytest.fixture
+def only_alice(slack: FakeSlack, cf: FakeCloudforceOne, db_path: Path) -> Iterator[RunningBot]:
+    """The bot with ALLOWED_USER_IDS=U111 and RELAY_FROM=allowed: only Alice may link and send messages to requests."""
+    with running_bot(slack, cf, db_path=db_path, allowed_user_ids="U111", relay_from="allowed") as running:
+        yield running
+
+
+@pytest.fixture
+def store_bot(slack: FakeSlack, cf: FakeCloudforceOne, database_url: str) -> Iterator[RunningBot]:
+    """The bot on each store: SQLite, and PostgreSQL (whose INTEGER is 32-bit) where a server is named."""
+    with running_bot(slack, cf, database_url=database_url) as running:
+        yield running
 
 
 def restart(bot: RunningBot) -> RunningBot:

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from request_bridge.embedded import CHANNEL, link_request
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
-from tests.harness import RunningBot, wait_for
 
-CHANNEL = "C111"
-
-
-def link_request(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne, **request: Any) -> tuple[str, str]:
-    """Create a request on the fake, link it with /request link, return (request_id, thread_ts)."""
-    request_id = cf.add_request(**request)
-    before = len(slack.responses)
-    response = bot.command(f"link {request_id}", response_url=slack.response_url("link"))
-    assert response.status_code == 200, response.text
-    wait_for(lambda: len(slack.responses) > before, what="the link command's answer")
-    assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
-    assert link is not None and link.thread_ts is not None
-    return request_id, link.thread_ts
+__all__ = ["CHANNEL", "created_contents", "link_request", "provider_calls", "thread_texts"]
 
 
 def thread_texts(slack: FakeSlack, thread_ts: str, channel: str = CHANNEL) -> list[str]:

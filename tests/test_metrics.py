@@ -76,7 +76,7 @@ def test_failures_are_counted_by_reason(bot: RunningBot, slack: FakeSlack, cf: F
 
 def test_backlog_is_read_from_the_inbox_at_scrape(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     request_id, thread = link_request(bot, slack, cf)
-    link = bot.run(bot.service.store.link_for_thread(CHANNEL, thread))
+    link = bot.run(bot.service.store.links.for_thread(CHANNEL, thread))
     assert link is not None
     bot.service.inbox.hold([link.id])  # as during catch-up: stored, not applied
     for n in range(3):

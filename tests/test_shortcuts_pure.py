@@ -135,6 +135,10 @@ def test_the_fake_would_refuse_a_broken_modal() -> None:
     (":no_entry: Request `r-1` is already linked in <#C999>. Unlink it there first.",
      "Request r-1 is already linked in another channel. Unlink it there first."),
     (":warning: `x` is not a Cloudforce One request id", "x is not a Cloudforce One request id"),
+    (":no_entry: Request `r-1` is already linked in this channel (<https://t.slack.com/archives/C1/p1|its thread>): "
+     "one request, one thread.", "Request r-1 is already linked in this channel: one request, one thread."),
+    (":no_entry: Request `r-1` is being linked in <#C999> by <@U222> right now; its thread appears there in a moment.",
+     "Request r-1 is being linked in another channel by someone right now; its thread appears there in a moment."),
 ])
 def test_modal_errors_are_plain_and_name_no_channel(reply: str, expected: str) -> None:
     assert as_modal_error(reply) == expected

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.slack.post_texts import provider_message_text
-from bot.slack.posts import SECTION_TEXT_LIMIT, MessageView, icon_for, provider_posts
+from bot.slack.posts import (
+    SECTION_TEXT_LIMIT,
+    Convert,
+    MessageView,
+    icon_for,
+    provider_message_text,
+    provider_posts,
+)
 from bot.text.formats import TextFormat, provider_to_slack
 from sandbox.slack_blocks import block_problems
 
@@ -59,3 +66,27 @@ def test_posts_are_valid_block_kit_and_carry_everything(content: str, author: st
 def test_icons_follow_the_kind_of_author() -> None:
     assert [icon_for(r) for r in (None, "approver", "AI", "system", "Huawei engineer")] == [
         ":bust_in_silhouette:", ":bust_in_silhouette:", ":robot_face:", ":gear:", ":bust_in_silhouette:"]
+
+
+def counted(calls: list[str]) -> Convert:
+    """provider_to_slack, noting each content it converts."""
+    def convert(content: str, *, fmt: TextFormat, users: Mapping[str, str] | None = None) -> str:
+        calls.append(content)
+        return provider_to_slack(content, fmt=fmt, users=users)
+    return convert
+
+
+def test_the_body_is_converted_once_per_message_however_many_posts() -> None:
+    for content, posts_expected in (("See **the report**, @Ada.", 1), ("word " * 1500, 3)):
+        for customized in (True, False):
+            calls: list[str] = []
+            shown = view(content, fmt=TextFormat.MARKDOWN)
+            posts = provider_posts(shown, customized=customized, mention="<@U222>",
+                                   convert=counted(calls))
+            assert len(posts) == posts_expected
+            assert calls == [content]
+            assert posts == provider_posts(shown, customized=customized, mention="<@U222>")
+            if posts_expected == 1:
+                assert posts[0].text == "<@U222> " + provider_message_text(
+                    author=shown.author, content=content, provider_name=shown.provider_name,
+                    text_format=shown.text_format, users=shown.users)

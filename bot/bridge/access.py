@@ -1,5 +1,5 @@
-"""Who may link and unlink: channel, user and user-group allowlists, admins (decisions, plus one cached
-Slack lookup for user-group membership)."""
+"""Who may link and unlink, and whose messages go to requests: channel, user and user-group allowlists, admins,
+RELAY_FROM (decisions, plus one cached Slack lookup for user-group membership)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Access:
         self._users = settings.id_list(settings.allowed_user_ids)
         self._groups = settings.id_list(settings.allowed_usergroup_ids)
         self._admins = settings.id_list(settings.admin_user_ids)
+        self._relay_from = settings.relay_from
         self._slack = slack
         self._members: dict[str, tuple[float, frozenset[str]]] = {}
 
@@ -25,14 +26,30 @@ class Access:
         """None if allowed, else the reason shown to the person."""
         if self._channels and channel not in self._channels:
             return "Requests cannot be linked in this channel (it is not on the bridge's channel allowlist)."
+        if await self._on_allowlist(user):
+            return None
+        return "You are not allowed to link requests: ask whoever runs Request Bridge to add you to its allowlist."
+
+    async def may_relay(self, *, user: str | None) -> str | None:
+        """Whether what this person writes goes to requests (RELAY_FROM): None if so, else why not.
+
+        One rule for every path that sends content: a reply or an edit in a linked thread, "Send to request"
+        (its sender), `/request new`."""
+        if self._relay_from == "everyone" or (user is not None and await self._on_allowlist(user)):
+            return None
+        return ("Only people on Request Bridge's allowlist speak for the company on requests here "
+                "(RELAY_FROM=allowed): ask whoever runs it to add you.")
+
+    async def _on_allowlist(self, user: str) -> bool:
+        """On ALLOWED_USER_IDS, in one of ALLOWED_USERGROUP_IDS, or an admin; everyone while both lists are empty."""
         if not self._users and not self._groups:
-            return None
+            return True
         if user in self._users or user in self._admins:
-            return None
+            return True
         for group in self._groups:
             if user in await self._group_members(group):
-                return None
-        return "You are not allowed to link requests: ask whoever runs Request Bridge to add you to its allowlist."
+                return True
+        return False
 
     def may_unlink(self, *, user: str, link: Link) -> str | None:
         if user == link.created_by or user in self._admins:

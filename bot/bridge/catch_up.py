@@ -93,7 +93,7 @@ class CatchUp:
 
     async def hold_all(self) -> None:
         """Before events flow: hold every active link's events until its thread has been read."""
-        self._inbox.hold(link.id for link in await self._store.active_links())
+        self._inbox.hold(link.id for link in await self._store.links.active())
 
     async def run(self) -> CatchUpResult:
         result = CatchUpResult()
@@ -107,7 +107,7 @@ class CatchUp:
 
     async def _run(self, result: CatchUpResult) -> None:
         gate = asyncio.Semaphore(4)  # threads are read a few at a time; the pacer keeps the method's budget
-        await asyncio.gather(*(self._one(link, result, gate) for link in await self._store.active_links()))
+        await asyncio.gather(*(self._one(link, result, gate) for link in await self._store.links.active()))
 
     async def _one(self, link: Link, result: CatchUpResult, gate: asyncio.Semaphore) -> None:
         """Catch one thread up; its live events stay held until then, so a failed read is retried
@@ -131,8 +131,8 @@ class CatchUp:
                 return True
             started = time.time()
             thread = await self._slack.thread_messages(channel=link.channel_id, thread_ts=link.thread_ts)
-            rows = await self._store.messages_for_link(link.id)
-            pending = [e for e in await self._store.pending_events_of_link(link.id) if e.received_at < started]
+            rows = await self._store.messages.of_link(link.id)
+            pending = [e for e in await self._store.events.pending_of_link(link.id) if e.received_at < started]
             for event in missed_events(thread, rows, channel=link.channel_id, thread_ts=link.thread_ts,
                                        pending=pending, read_started=started):
                 if await self._inbox.accept(event, event_id=None, link=link):

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from bot.bridge.access import Access
 from bot.bridge.inbox import Inbox
+from bot.bridge.relay_rule import FORWARD_PREFIX
 from bot.errors import BridgeError
-from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState
+from bot.models import EventKind, Link, LinkState, MappedMessage, MessageState, parse_link_id
 from bot.providers.base import Provider
 from bot.slack.events import text_with_files
 from bot.slack.gateway import SlackGateway
@@ -39,7 +40,7 @@ class Forwarded:
 
 
 def forward_key(*, link_id: int, channel: str, ts: str) -> str:
-    return f"forward:{link_id}:{channel}:{ts}"
+    return f"{FORWARD_PREFIX}{link_id}:{channel}:{ts}"
 
 
 def forward_note(*, sender: str, author: str, text: str, permalink: str | None) -> str:
@@ -79,22 +80,23 @@ class Forwarder:
     async def choices(self, *, channel: str, thread_ts: str | None) -> list[Link]:
         """Where a message can go: its own thread's request, else every request linked in the channel."""
         if thread_ts:
-            own = await self._store.link_for_thread(channel, thread_ts)
+            own = await self._store.links.for_thread(channel, thread_ts)
             if own is not None:
                 return [own]
-        return await self._store.links_in_channel(channel)
+        return await self._store.links.in_channel(channel)
 
     async def accept(self, *, context: ForwardContext, link_id: str | None, user: str) -> Forwarded | str:
         """Store the message durably for the chosen link; or why not, for the modal to show."""
-        link = await self._store.link(int(link_id)) if link_id and link_id.isdigit() else None
+        number = parse_link_id(link_id)
+        link = await self._store.links.get(number) if number is not None else None
         if link is None or link.state != LinkState.ACTIVE or link.channel_id != context.channel:
             return "That request is no longer linked in this channel."
         if link.provider not in self._providers:
             return f"{link.provider} is not configured on this bridge any more."
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = await self._access.may_relay(user=user)  # the sender speaks for the message, whoever wrote it
         if denied:
             return denied
-        if await self._store.message_by_slack_ts(link.id, context.ts) is not None:
+        if await self._store.messages.by_slack_ts(link.id, context.ts) is not None:
             return f"This message is already on request {link.request_id}."
         text = context.text
         if text is None:  # too long to ride in the modal: read it back
@@ -106,7 +108,7 @@ class Forwarder:
             if message is None:
                 return "The message is gone from Slack."
             text = text_with_files(message)
-        new = await self._store.enqueue_event(
+        new = await self._store.events.enqueue(
             dedup_key=forward_key(link_id=link.id, channel=context.channel, ts=context.ts), event_id=None,
             link_id=link.id, kind=EventKind.REPLY, slack_ts=context.ts, user_id=context.author, text=text)
         if new:
@@ -140,7 +142,7 @@ class Forwarder:
         """The message's row once the create is confirmed or refused, or as it stands at the deadline."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            row = await self._store.message_by_slack_ts(link.id, ts)
+            row = await self._store.messages.by_slack_ts(link.id, ts)
             if (row is not None and row.state != MessageState.PENDING) or time.monotonic() > deadline:
                 return row
             await asyncio.sleep(0.1)

@@ -24,7 +24,7 @@ class HomeTab:
 
     async def publish(self, user: str) -> None:
         """Build and publish `user`'s Home tab (raises a BridgeError when Slack refuses it)."""
-        links = most_recent_first(await self._store.links_linked_by(user))
+        links = most_recent_first(await self._store.links.linked_by(user))
         entries = [await self._entry(link) for link in links[: listed_count(len(links))]]
         creators = [p.display_name for p in self._providers.values() if isinstance(p, SupportsCreateRequest)]
         view = home_view(entries, total=len(links), creates_on=creators[0] if len(creators) == 1 else None)

@@ -63,12 +63,12 @@ class Inbox:
         if link is None and event.thread_ts:
             link = await self._link_for_thread(event.channel, event.thread_ts)
         if link is None and event.kind != EventKind.REPLY:
-            link = await self._store.link_of_slack_message(event.channel, event.ts)
+            link = await self._store.links.of_slack_message(event.channel, event.ts)
         if link is None:
             return False
-        if predates_link(event.ts, link) and await self._store.message_by_slack_ts(link.id, event.ts) is None:
+        if predates_link(event.ts, link) and await self._store.messages.by_slack_ts(link.id, event.ts) is None:
             return False  # written before its thread was linked, and never sent on purpose
-        return await self._store.enqueue_event(
+        return await self._store.events.enqueue(
             dedup_key=event.dedup_key, event_id=event_id, link_id=link.id, kind=event.kind,
             slack_ts=event.ts, user_id=event.user, text=event.text, edited_ts=event.edited_ts)
 
@@ -82,7 +82,7 @@ class Inbox:
         known = self._thread_links.get(key)
         if known is not None and known[1] > time.monotonic():
             return known[0]
-        link = await self._store.link_for_thread(channel, thread_ts)
+        link = await self._store.links.for_thread(channel, thread_ts)
         if link is not None:
             if len(self._thread_links) >= THREAD_LINK_CACHE_SIZE:
                 self._thread_links.clear()
@@ -116,7 +116,7 @@ class Inbox:
     async def drain(self) -> int:
         """Apply every due event; return how many were finished."""
         async with self._drain_lock:
-            groups = await self._store.pending_events()
+            groups = await self._store.events.pending()
             counts = await asyncio.gather(*(self._drain_link(link_id, events) for link_id, events in groups.items()))
             return sum(counts)
 
@@ -125,14 +125,14 @@ class Inbox:
             return 0  # waiting for its catch-up
         if not await self._leases.hold(link_id):
             # Another replica applies this link's events; or the link is unlinked, and no one holds it.
-            link = await self._store.link(link_id)
+            link = await self._store.links.get(link_id)
             if link is None or link.state != LinkState.ACTIVE:
                 for event in events:
                     await self._gone(event, link)
             return 0
         done = 0
         async with self._locks(link_id):
-            link = await self._store.link(link_id)
+            link = await self._store.links.get(link_id)
             for event in events:
                 if link is None or link.state != LinkState.ACTIVE:
                     await self._gone(event, link)
@@ -158,12 +158,12 @@ class Inbox:
         current = None
         for channel, thread_ts in threads:
             self._thread_links.pop((channel, thread_ts), None)
-            current = current or await self._store.link_for_thread(channel, thread_ts)
+            current = current or await self._store.links.for_thread(channel, thread_ts)
         if current is not None and current.id != event.link_id:
-            await self._store.move_event(event.seq, current.id)
+            await self._store.events.move(event.seq, current.id)
             self._again = True
             return
-        await self._store.finish_event(event.seq, state=EventState.DONE, error="link is gone")
+        await self._store.events.finish(event.seq, state=EventState.DONE, error="link is gone")
 
     async def _apply(self, event: SlackEvent, link: Link) -> bool:
         try:
@@ -171,17 +171,17 @@ class Inbox:
         except BridgeError as exc:
             metrics.failed("to_provider", link.provider, exc)
             if not getattr(exc, "transient", False) or event.attempts + 1 >= self._settings.max_attempts:
-                await self._store.finish_event(event.seq, state=EventState.FAILED, error=str(exc))
+                await self._store.events.finish(event.seq, state=EventState.FAILED, error=str(exc))
                 await self._outbound.give_up(event, link, exc.user_message())
                 return True
             delay = min(self._settings.max_retry_interval_seconds,
                         self._settings.retry_interval_seconds * 2 ** min(event.attempts, 30))
             if isinstance(exc, RateLimited):
                 delay = max(delay, exc.retry_after)
-            await self._store.defer_event(event.seq, next_attempt_at=time.time() + delay, error=str(exc))
+            await self._store.events.defer(event.seq, next_attempt_at=time.time() + delay, error=str(exc))
             log.warning("slack event deferred", extra={"link_id": link.id, "seq": event.seq, "kind": event.kind,
                                                        "attempt": event.attempts + 1, "retry_in": round(delay, 1),
                                                        "error": str(exc)})
             return False
-        await self._store.finish_event(event.seq, state=EventState.DONE)
+        await self._store.events.finish(event.seq, state=EventState.DONE)
         return True

@@ -23,7 +23,7 @@ class Leases:
 
     async def hold(self, link_id: int) -> bool:
         """Take or renew the lease; False while another live replica holds it."""
-        return await self._store.claim_link(link_id, owner=self.owner, seconds=self._seconds)
+        return await self._store.links.claim(link_id, owner=self.owner, seconds=self._seconds)
 
     async def release_all(self) -> None:
-        await self._store.release_links(owner=self.owner)
+        await self._store.links.release(owner=self.owner)

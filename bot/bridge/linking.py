@@ -10,7 +10,7 @@ from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
 from bot.bridge.notifications import announcement_blocks
 from bot.bridge.poller import Poller
-from bot.errors import BridgeError, InvalidInput, Rejected
+from bot.errors import AlreadyLinked, BridgeError, InvalidInput, Rejected
 from bot.models import LinkState
 from bot.providers.base import Provider
 from bot.slack.gateway import SlackGateway
@@ -20,6 +20,25 @@ from bot.store.database import Store
 from bot.text.markup import escape_for_slack
 
 log = logging.getLogger(__name__)
+
+
+def already_linked_text(taken: AlreadyLinked, *, channel: str, request_id: str, permalink: str | None) -> str:
+    """What someone refused by "one request, one thread" is told: where it is linked (pure).
+
+    `<#C…>` shows a channel's name only to its members, so a private channel stays private."""
+    existing = taken.existing
+    if existing is None:  # it was being linked, and that failed since: nothing holds it now
+        return f":warning: Request `{request_id}` was being linked by someone else at the same moment; try again."
+    thread = f" (<{permalink}|its thread>)" if permalink else ""
+    here = "in this channel" if existing.channel_id == channel else f"in <#{existing.channel_id}>"
+    if taken.thread:
+        return (f":no_entry: This thread is already linked to request `{existing.request_id}`{thread}: "
+                "one thread, one request.")
+    if existing.state != LinkState.ACTIVE:
+        return (f":no_entry: Request `{request_id}` is being linked {here} by <@{existing.created_by}> right now; "
+                "its thread appears there in a moment. One request, one thread.")
+    unlink = "" if existing.channel_id == channel else " Unlink it there first to link it here."
+    return f":no_entry: Request `{request_id}` is already linked {here}{thread}: one request, one thread.{unlink}"
 
 
 class Linker:
@@ -46,25 +65,29 @@ class Linker:
 
     async def refusal(self, *, channel: str, user: str, provider: Provider, request_id: str,
                       thread_ts: str | None = None) -> str | None:
-        """Why linking is refused before any call to the provider, if it is (shown to the person as is)."""
+        """Why linking is refused before any call to the provider, if it is (shown to the person as is).
+
+        A early answer only: two people linking at once both pass it, and the store's claim decides."""
         denied = await self._access.may_link(user=user, channel=channel)
         if denied:
             return f":no_entry: {denied}"
         if thread_ts is not None:
-            linked = await self._store.link_for_thread(channel, thread_ts)
+            linked = await self._store.links.for_thread(channel, thread_ts)
             if linked is not None:
-                return (f":no_entry: This thread is already linked to request `{linked.request_id}`: "
-                        "one thread, one request.")
-        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
-        if existing is not None and existing.state == LinkState.ACTIVE and existing.thread_ts:
-            where = await self._slack.permalink(channel=channel, ts=existing.thread_ts)
-            return f"Request `{request_id}` is already linked in this channel" + (f": {where}" if where else ".")
-        elsewhere = await self._store.active_link_of_request(provider=provider.name, request_id=request_id)
-        if elsewhere is not None and elsewhere.channel_id != channel:
-            # <#C…> shows the channel's name only to its members: a private channel stays private.
-            return (f":no_entry: Request `{request_id}` is already linked in <#{elsewhere.channel_id}>. "
-                    "Unlink it there first: one request, one thread.")
+                return await self.taken_reply(AlreadyLinked(linked, thread=True), channel=channel,
+                                              request_id=request_id)
+        live = await self._store.links.live_of_request(provider=provider.name, request_id=request_id)
+        if live is not None:
+            return await self.taken_reply(AlreadyLinked(live), channel=channel, request_id=request_id)
         return None
+
+    async def taken_reply(self, taken: AlreadyLinked, *, channel: str, request_id: str) -> str:
+        """Where the request (or the thread) is linked already, with a link to that thread."""
+        existing = taken.existing
+        where = None
+        if existing is not None and existing.thread_ts and existing.state == LinkState.ACTIVE:
+            where = await self._slack.permalink(channel=existing.channel_id, ts=existing.thread_ts)
+        return already_linked_text(taken, channel=channel, request_id=request_id, permalink=where)
 
     async def link(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None,
                    thread_ts: str | None = None, notify: bool = False) -> str:
@@ -77,34 +100,36 @@ class Linker:
         if refused:
             return refused
         doing = f"Linking {provider.display_name} request `{request_id}`"
-        existing = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
         try:
             info = await provider.get_request(request_id)
         except BridgeError as exc:
             return error_reply(exc, doing=doing)
-        link = existing or await self._store.create_link(
-            provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
-            title=info.title, request_status=info.status)
-        if notify:
-            await self._store.set_notify_linker(link.id, True)
+        try:
+            # The claim, made before anything is posted: of people linking at once, one gets past here.
+            link = await self._store.links.create(
+                provider=provider.name, request_id=request_id, channel_id=channel, created_by=user,
+                title=info.title, request_status=info.status, thread_ts=thread_ts, notify=notify)
+        except AlreadyLinked as taken:
+            log.info("link refused: already linked", extra={"provider": provider.name, "request_id": request_id,
+                                                            "channel": channel})
+            return await self.taken_reply(taken, channel=channel, request_id=request_id)
         try:
             # In an existing thread the same announcement is a reply: what the thread held before it stays
             # in Slack, and its ts (linked_ts) marks where the bridged part begins.
             text = root_text(info, provider_name=provider.display_name, linked_by=user)
             ts = await self._slack.post(channel=channel, text=text, thread_ts=thread_ts,
-                                        blocks=announcement_blocks(text, link_id=link.id,
-                                                                   on=notify or link.notify_linker),
+                                        blocks=announcement_blocks(text, link_id=link.id, on=notify),
                                         metadata=link_metadata(link_id=link.id, provider=provider.name,
                                                                request_id=request_id))
         except Rejected as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             hint = " Invite the bot to this channel first (`/invite @request-bridge`)." \
                 if "not_in_channel" in str(exc) or "channel_not_found" in str(exc) else ""
             return error_reply(exc, doing=doing) + hint
         except BridgeError as exc:
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
             return error_reply(exc, doing=doing)
-        await self._store.activate_link(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
+        await self._store.links.activate(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
         await self._leases.hold(link.id)  # this replica back-fills the new link
         self._poller.refresh()  # and its tick schedules it from now on
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
@@ -120,14 +145,14 @@ class Linker:
     async def unlink(self, *, channel: str, user: str, raw_id: str, provider_name: str | None = None) -> str:
         provider = self.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
-        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        link = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         if link is None:
             return f"Request `{request_id}` is not linked in this channel."
         denied = self._access.may_unlink(user=user, link=link)
         if denied:
             return f":no_entry: {denied}"
         async with self._locks(link.id):
-            await self._store.unlink(link.id)
+            await self._store.links.unlink(link.id)
         self._poller.refresh()
         if link.thread_ts:
             try:
@@ -139,7 +164,7 @@ class Linker:
         return f"Unlinked request `{request_id}`; its thread no longer syncs."
 
     async def list(self, *, channel: str) -> str:
-        links = await self._store.links_in_channel(channel)
+        links = await self._store.links.in_channel(channel)
         if not links:
             return "No requests are linked in this channel. Link one with `/request link <request-id>`."
         lines = []

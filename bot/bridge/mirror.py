@@ -16,8 +16,7 @@ from bot.errors import BridgeError
 from bot.models import Link, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage
 from bot.slack.gateway import CustomizeIgnored, CustomizeRefused, SlackGateway
-from bot.slack.post_texts import message_metadata
-from bot.slack.posts import MessageView, SlackPost, deleted_post, provider_posts
+from bot.slack.posts import MessageView, SlackPost, deleted_post, message_metadata, provider_posts
 from bot.store.database import Store
 from bot.text.formats import TextFormat
 
@@ -50,7 +49,7 @@ class SlackMirror:
                                                           message_id=message_id)
         view = await self._view(link, provider, author=row.author, content=row.content, role=row.author_role,
                           created=row.provider_created)
-        await self._store.update_message(row.id, attempts=row.attempts + 1)
+        await self._store.messages.begin_attempt(row)
         unnamed: set[int] = set()  # parts Slack posted under the app's name, ignoring the author
         while True:
             posts = provider_posts(view, customized=await self._slack.can_customize(), mention=mention)
@@ -75,7 +74,7 @@ class SlackMirror:
                     await self._record_part(row, link, part, ignored.ts)
                 unnamed.add(part)
                 log.warning("chat:write.customize is missing: authors' names go into the message text")
-        await self._store.update_message(row.id, slack_ts=posted[1], state=MessageState.POSTED)
+        await self._store.messages.mark_posted(row.id, posted[1])
 
     async def edit(self, row: MappedMessage, message: ProviderMessage, link: Link, provider: Provider) -> None:
         """Show a message's new content: same posts updated, parts added or removed as its length changed."""
@@ -101,7 +100,7 @@ class SlackMirror:
             except CustomizeIgnored as ignored:
                 await self._record_part(row, link, part, ignored.ts)  # updated with the name next round
         await self._remove_parts(link, extra.values())
-        await self._store.update_message(row.id, content=message.content, author=message.author)
+        await self._store.messages.mark_updated(row.id, content=message.content, author=message.author)
 
     async def delete(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         """The first post says the message was deleted; its other parts go."""
@@ -111,7 +110,7 @@ class SlackMirror:
             await self._update(deleted_post(view), link, row.slack_ts)
         if row.provider_message_id is not None:
             await self._remove_parts(link, (await self._part_rows(link, row.provider_message_id)).values())
-        await self._store.update_message(row.id, state=MessageState.DELETED)
+        await self._store.messages.mark_deleted(row.id)
 
     # ------------------------------------------------------------------------------------------ helpers
 
@@ -126,7 +125,7 @@ class SlackMirror:
         """Whom an analyst's `@name` can mention: the thread's Slack authors and its linker (after a restart
         too), and anyone else this process has looked up."""
         ids = {link.created_by} | {row.slack_user for row in
-                                   await self._store.messages_for_link(link.id, origin=Origin.SLACK) if row.slack_user}
+                                   await self._store.messages.of_link(link.id, origin=Origin.SLACK) if row.slack_user}
         try:
             names = await self._slack.display_names(sorted(i for i in ids if i))
         except BridgeError:
@@ -147,16 +146,16 @@ class SlackMirror:
 
     async def _record_part(self, row: MappedMessage, link: Link, part: int, ts: str) -> None:
         assert row.provider_message_id is not None
-        stored = await self._store.insert_provider_message(
+        stored = await self._store.messages.insert_provider(
             link_id=link.id, provider_message_id=part_key(row.provider_message_id, part), content="",
             author=row.author or "", author_role=row.author_role, provider_created=row.provider_created)
-        await self._store.update_message(stored.id, slack_ts=ts, state=MessageState.POSTED)
+        await self._store.messages.mark_posted(stored.id, ts)
 
     async def _part_rows(self, link: Link, message_id: str) -> dict[int, MappedMessage]:
         """Part number -> row of the posted parts k > 1 of a message."""
         found: dict[int, MappedMessage] = {}
         for part in range(2, 10_000):
-            stored = await self._store.message_by_provider_id(link.id, part_key(message_id, part))
+            stored = await self._store.messages.by_provider_id(link.id, part_key(message_id, part))
             if stored is None:
                 break
             if stored.state == MessageState.POSTED and stored.slack_ts:
@@ -167,4 +166,4 @@ class SlackMirror:
         for stored in list(rows):
             if stored.slack_ts:
                 await self._slack.delete(channel=link.channel_id, ts=stored.slack_ts)
-            await self._store.update_message(stored.id, state=MessageState.DELETED)
+            await self._store.messages.mark_deleted(stored.id)

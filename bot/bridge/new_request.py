@@ -16,8 +16,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from slack_sdk.webhook.async_client import AsyncWebhookClient
-
 from bot.bridge.access import Access
 from bot.bridge.background import Background
 from bot.bridge.linking import Linker
@@ -83,7 +81,7 @@ class RequestCreator:
             provider = self.creator_for(provider_name)
         except InvalidInput as exc:
             return error_reply(exc, doing="")
-        denied = await self._access.may_link(user=user, channel=channel)
+        denied = await self._access.may_link(user=user, channel=channel) or await self._access.may_relay(user=user)
         if denied:
             return f":no_entry: {denied}"
         doing = f"Loading {provider.display_name}'s request types"
@@ -135,10 +133,11 @@ class RequestCreator:
             return checked
         # Checked again: an allowlist may have changed while the form was open, and nothing is created for
         # someone who could not link it.
-        denied = await self._access.may_link(user=user, channel=context.channel)
+        denied = (await self._access.may_link(user=user, channel=context.channel)
+                  or await self._access.may_relay(user=user))
         if denied:
             return {Field.SUMMARY: denied}
-        claimed = await self._store.claim_creation(view_id=str(view.get("id")), user_id=user,
+        claimed = await self._store.creations.claim(view_id=str(view.get("id")), user_id=user,
                                                    channel_id=context.channel, provider=context.provider)
         if not claimed:
             log.info("repeated new-request submission ignored", extra={"view_id": view.get("id")})
@@ -152,7 +151,7 @@ class RequestCreator:
             text = await self._create_and_link(submission)
         except Exception:
             log.exception("creating a request failed", extra={"view_id": submission.view_id})
-            await self._store.finish_creation(submission.view_id, state="failed")
+            await self._store.creations.finish(submission.view_id, state="failed")
             text = ":warning: Something went wrong on our side; the error is in the bot's log."
         await self._tell(context, user=submission.user, text=text)
 
@@ -161,24 +160,24 @@ class RequestCreator:
         try:
             provider = self.creator_for(context.provider)
         except InvalidInput as exc:  # the provider was turned off since the modal opened
-            await self._store.finish_creation(submission.view_id, state="failed")
+            await self._store.creations.finish(submission.view_id, state="failed")
             return error_reply(exc, doing="")
         assert isinstance(provider, SupportsCreateRequest)
         doing = f"Creating the {provider.display_name} request"
         try:
             info = await provider.create_request(new)
         except AmbiguousWrite as exc:
-            await self._store.finish_creation(submission.view_id, state="unknown")
+            await self._store.creations.finish(submission.view_id, state="unknown")
             return (f":warning: {provider.display_name} did not confirm the request *{escape_for_slack(new.summary)}* "
                     f"({escape_for_slack(str(exc))}): it may or may not exist. Look for it in {provider.display_name} "
                     "before creating it again, and link it with `/request link`.")
         except BridgeError as exc:
-            await self._store.finish_creation(submission.view_id, state="failed")
+            await self._store.creations.finish(submission.view_id, state="failed")
             text = error_reply(exc, doing=doing)
             if isinstance(exc, Rejected):
                 text += " Nothing was created; fix the form and use `/request new` again."
             return text
-        await self._store.finish_creation(submission.view_id, state="created", request_id=info.id)
+        await self._store.creations.finish(submission.view_id, state="created", request_id=info.id)
         log.info("request created", extra={"provider": provider.name, "request_id": info.id})
         name = escape_for_slack(info.readable_id or info.id)
         linked = await self._linker.link(channel=context.channel, user=submission.user, raw_id=info.id,
@@ -190,7 +189,7 @@ class RequestCreator:
         """Open the thread with what was asked: the request's content is not one of its messages, so it would
         otherwise be seen only on the provider's side."""
         channel = submission.context.channel
-        link = await self._store.find_link(channel_id=channel, provider=provider, request_id=request_id)
+        link = await self._store.links.find(channel_id=channel, provider=provider, request_id=request_id)
         if link is None or link.state != LinkState.ACTIVE or not link.thread_ts:
             return  # not linked (the bot is not in the channel, say): the person was told
         quoted = "\n".join(f">{line}" for line in escape_for_slack(submission.new.content).splitlines())
@@ -201,13 +200,6 @@ class RequestCreator:
             log.warning("could not show the request's content", extra={"link_id": link.id, "error": str(exc)})
 
     async def _tell(self, context: NewRequestContext, *, user: str, text: str) -> None:
-        if context.response_url:
-            try:
-                response = await AsyncWebhookClient(context.response_url).send(
-                    text=text, response_type="ephemeral", replace_original=False)
-                if response.status_code == 200:
-                    return
-                log.warning("response_url refused the outcome", extra={"status": response.status_code})
-            except Exception as exc:  # expired or unreachable: fall back to an ephemeral message
-                log.warning("response_url unusable", extra={"error": type(exc).__name__})
-        await self._slack.ephemeral(channel=context.channel, user=user, text=text)
+        if context.response_url and await self._slack.respond(response_url=context.response_url, text=text):
+            return
+        await self._slack.ephemeral(channel=context.channel, user=user, text=text)  # expired or unreachable

@@ -17,13 +17,13 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from bot.errors import BridgeError
-from bot.models import Link, LinkState
+from bot.models import Link, LinkState, parse_link_id
 from bot.providers.base import Provider
 from bot.slack.gateway import SlackGateway
+from bot.slack.posts import SECTION_TEXT_LIMIT
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
-SECTION_TEXT_LIMIT = 3000
 
 
 class NotifyAction(StrEnum):
@@ -93,14 +93,15 @@ class Notifications:
         """`/request notify on|off`: only the person who linked the request chooses for themselves."""
         provider = self._linker.provider_for(provider_name)
         request_id = provider.validate_request_id(raw_id)
-        link = await self._store.find_link(channel_id=channel, provider=provider.name, request_id=request_id)
+        link = await self._store.links.find(channel_id=channel, provider=provider.name, request_id=request_id)
         if link is None or link.state != LinkState.ACTIVE:
             return f"Request `{request_id}` is not linked in this channel."
         return await self._set(link, user=user, on=on)
 
     async def toggle(self, *, user: str, link_id: str, message: dict[str, Any] | None) -> str:
         """The announcement's button: switch the linker's mentions; `message` is the announcement pressed."""
-        link = await self._store.link(int(link_id)) if link_id.isdigit() else None
+        number = parse_link_id(link_id)
+        link = await self._store.links.get(number) if number is not None else None
         if link is None or link.state != LinkState.ACTIVE:
             return "This request is no longer linked here."
         return await self._set(link, user=user, on=not link.notify_linker, message=message)
@@ -109,7 +110,7 @@ class Notifications:
         if user != link.created_by:
             return (f":no_entry: Only <@{link.created_by}>, who linked request `{link.request_id}`, chooses whether "
                     "they are mentioned when it gets an answer.")
-        await self._store.set_notify_linker(link.id, on)
+        await self._store.links.set_notify_linker(link.id, on)
         await self._show(link, on=on, message=message)
         return switch_reply(on=on, request_id=link.request_id)
 

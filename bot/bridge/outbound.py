@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from bot import metrics
+from bot.bridge.relay_rule import RelayRule
 from bot.errors import NotFound, ProviderError
 from bot.models import EventKind, Link, MappedMessage, MessageState, SlackEvent
 from bot.providers.base import Provider, ProviderMessage, SlackContext, SupportsDelete, SupportsUpdate
@@ -44,8 +45,9 @@ def _is_older(edited_ts: str | None, applied_ts: str | None) -> bool:
 
 
 class Outbound:
-    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
+    def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway, relay: RelayRule,
                  edit_follow_up: bool = False) -> None:
+        self._relay = relay
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -53,6 +55,8 @@ class Outbound:
 
     async def process(self, event: SlackEvent, link: Link) -> None:
         """Apply one Slack event to the provider. Raises transient errors; handles permanent ones."""
+        if await self._relay.refused(event, link):  # RELAY_FROM: not everyone speaks for the company
+            return
         provider = self._providers[link.provider]
         if event.kind == EventKind.REPLY:
             await self._reply(event, link, provider)
@@ -74,7 +78,7 @@ class Outbound:
             parts = split_content(content, provider.max_content_length) if provider.max_content_length else [content]
             # Part k > 1 of a long reply is keyed `ts#k`: each part is its own message on the provider.
             for n, part in enumerate(parts, 1):
-                rows.append(await self._store.insert_slack_message(
+                rows.append(await self._store.messages.insert_slack(
                     link_id=link.id, slack_ts=_part_key(event.slack_ts, n), slack_user=event.user_id, content=part))
             if len(parts) > 1:
                 await self._tell(link, event.user_id, f"Your reply is longer than {provider.display_name} accepts "
@@ -86,7 +90,7 @@ class Outbound:
 
     async def _parts(self, link: Link, slack_ts: str) -> list[MappedMessage]:
         """The rows of a Slack message: one, or one per part of a split reply, in order."""
-        return await self._store.message_parts(link.id, slack_ts)
+        return await self._store.messages.parts(link.id, slack_ts)
 
     async def create(self, row: MappedMessage, link: Link, provider: Provider) -> None:
         """Create a pending row's message on the provider, exactly once."""
@@ -94,9 +98,9 @@ class Outbound:
             twin = await self._find_created(row, link, provider)
             if twin is not None:
                 log.info("adopted a create whose answer was lost", extra={"link_id": link.id, "message_id": twin.id})
-                await self._store.update_message(row.id, state=MessageState.SENT, provider_message_id=twin.id)
+                await self._store.messages.mark_sent(row.id, twin.id)
                 return
-        await self._store.update_message(row.id, attempts=row.attempts + 1)
+        await self._store.messages.begin_attempt(row)
         permalink = None
         if provider.keeps_slack_context:
             slack_ts = (row.slack_ts or "").split("#")[0].split("~")[0]
@@ -107,35 +111,34 @@ class Outbound:
         except ProviderError as exc:
             if exc.transient:
                 raise
-            await self._store.update_message(row.id, state=MessageState.FAILED, error=str(exc))
+            await self._store.messages.mark_failed(row.id, str(exc))
             metrics.failed("to_provider", link.provider, exc)
             doing = f"Sending your reply to {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
         # No id in the answer (some APIs): the next poll recognises the message by its content.
-        await self._store.update_message(row.id, state=MessageState.SENT, error=None,
-                                         provider_message_id=created.id if created else None)
-        await self._store.mark_slack_reply(link.id)  # an analyst will likely answer: the poller looks sooner
+        await self._store.messages.mark_sent(row.id, created.id if created else None)
+        await self._store.links.mark_slack_reply(link.id)  # an analyst will likely answer: the poller looks sooner
         metrics.relayed("to_provider", link.provider, "created")
 
     async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:
         since = datetime.fromtimestamp(row.created_at - RECONCILE_WINDOW_SECONDS, UTC)
         after = since.isoformat().replace("+00:00", "Z")
-        mapped = {m.provider_message_id for m in await self._store.messages_for_link(link.id)}
+        mapped = {m.provider_message_id for m in await self._store.messages.of_link(link.id)}
         for message in await provider.list_messages(link.request_id, after=after):
             if message.id not in mapped and _same_text(message.content, row.content):
                 return message
         return None
 
     async def _edit(self, event: SlackEvent, link: Link, provider: Provider) -> None:
-        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        row = await self._store.messages.by_slack_ts(link.id, event.slack_ts)
         if row is None:
             # The edit overtook its reply (a lost or late delivery): the edit carries the latest text,
             # so it creates the message; the reply, when it comes, finds the row and is skipped.
             await self._reply(event, link, provider)
-            row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+            row = await self._store.messages.by_slack_ts(link.id, event.slack_ts)
             if row is not None:
-                await self._store.update_message(row.id, slack_edited_ts=event.edited_ts)
+                await self._store.messages.mark_edit_seen(row.id, event.edited_ts)
             return
         if row.state not in (MessageState.SENT, MessageState.PENDING):
             return  # refused earlier, or deleted
@@ -143,10 +146,10 @@ class Outbound:
             return  # a newer edit was applied already; this one arrived late
         content = await self.render(row.slack_user or event.user_id, event.text, fmt=provider.text_format)
         if _same_text(content, row.content):
-            await self._store.update_message(row.id, slack_edited_ts=event.edited_ts or row.slack_edited_ts)
+            await self._store.messages.mark_edit_seen(row.id, event.edited_ts or row.slack_edited_ts)
             return
         if row.state == MessageState.PENDING:
-            await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+            await self._store.messages.mark_edited(row.id, content=content, edited_ts=event.edited_ts)
             return
         if not isinstance(provider, SupportsUpdate) or row.provider_message_id is None \
                 or len(await self._parts(link, event.slack_ts)) > 1:
@@ -161,13 +164,13 @@ class Outbound:
             doing = f"Updating your reply on {provider.display_name}"
             await self._tell(link, row.slack_user, error_reply(exc, doing=doing))
             return
-        await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+        await self._store.messages.mark_edited(row.id, content=content, edited_ts=event.edited_ts)
         metrics.relayed("to_provider", link.provider, "edited")
 
     async def _edit_unsupported(self, event: SlackEvent, row: MappedMessage, content: str, link: Link,
                                 provider: Provider) -> None:
         """Say so; with EDIT_FOLLOW_UP on, also send the new text as an "(edited)" message."""
-        await self._store.update_message(row.id, content=content, slack_edited_ts=event.edited_ts)
+        await self._store.messages.mark_edited(row.id, content=content, edited_ts=event.edited_ts)
         if not self._edit_follow_up:
             await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: "
                                                    "your edit stays in Slack only.")
@@ -175,16 +178,16 @@ class Outbound:
         await self._tell(link, row.slack_user, f"{provider.display_name} cannot edit messages: your edit was "
                                                "sent as a new message marked (edited).")
         key = f"{event.slack_ts}~{event.edited_ts or event.seq}"
-        follow_up = await self._store.insert_slack_message(link_id=link.id, slack_ts=key, slack_user=row.slack_user,
+        follow_up = await self._store.messages.insert_slack(link_id=link.id, slack_ts=key, slack_user=row.slack_user,
                                                            content=f"(edited) {content}")
         if follow_up.state == MessageState.PENDING:
             await self.create(follow_up, link, provider)
 
     async def _delete(self, event: SlackEvent, link: Link, provider: Provider) -> None:
-        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        row = await self._store.messages.by_slack_ts(link.id, event.slack_ts)
         if row is None:
-            await self._store.insert_slack_message(link_id=link.id, slack_ts=event.slack_ts,
-                                                   slack_user=event.user_id, content="", state=MessageState.DELETED)
+            await self._store.messages.insert_tombstone(link_id=link.id, slack_ts=event.slack_ts,
+                                                        slack_user=event.user_id)
             return
         if row.state == MessageState.DELETED:
             return
@@ -208,13 +211,13 @@ class Outbound:
                     await self._tell(link, row.slack_user, error_reply(exc, doing="Deleting your reply"))
                     return
         for part in parts:
-            await self._store.update_message(part.id, state=MessageState.DELETED)
+            await self._store.messages.mark_deleted(part.id)
 
     async def give_up(self, event: SlackEvent, link: Link, error: str) -> None:
         """After the last attempt: mark the message failed and tell its author once."""
-        row = await self._store.message_by_slack_ts(link.id, event.slack_ts)
+        row = await self._store.messages.by_slack_ts(link.id, event.slack_ts)
         if row is not None and row.state == MessageState.PENDING:
-            await self._store.update_message(row.id, state=MessageState.FAILED, error=error)
+            await self._store.messages.mark_failed(row.id, error)
         hours = (time.time() - event.received_at) / 3600
         action = {EventKind.REPLY: "Your reply", EventKind.EDIT: "Your edit", EventKind.DELETE: "Your deletion"}
         await self._tell(link, event.user_id or (row.slack_user if row else None),

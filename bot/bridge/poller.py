@@ -136,7 +136,7 @@ class Poller:
 
     async def _reread(self, now: float) -> None:
         by_provider: dict[str, dict[int, Link]] = {name: {} for name in self._providers}
-        for link in await self._store.active_links():
+        for link in await self._store.links.active():
             if link.thread_ts is not None and link.provider in self._providers:
                 by_provider[link.provider][link.id] = link
         self._links, self._read_at = by_provider, now
@@ -169,7 +169,7 @@ class Poller:
                 self._polls[link.provider] = self._polls.get(link.provider, 0) + 1
                 metrics.polled(link.provider, hinted=hinted,
                                found=bool(outcome.posted or outcome.edited or outcome.deleted))
-            fresh = await self._store.link(link.id)
+            fresh = await self._store.links.get(link.id)
             links = self._links.get(link.provider, {})
             if fresh is None or fresh.state != LinkState.ACTIVE:
                 links.pop(link.id, None)
@@ -198,7 +198,7 @@ class Poller:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
         others. `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
         """
-        links = await self._store.active_links()
+        links = await self._store.links.active()
         async with self._busy:
             outcomes = await asyncio.gather(*(self._poll_one(link, full=full) for link in links))
         return {link.id: outcome for link, outcome in zip(links, outcomes, strict=True) if outcome is not None}
@@ -225,13 +225,13 @@ class Poller:
 
     async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
         """Poll one link. The caller holds the link's lock."""
-        link = await self._store.link(link_id)
+        link = await self._store.links.get(link_id)
         result = PollResult()
         if link is None or link.thread_ts is None or link.state != LinkState.ACTIVE:
             return result
         provider = self._providers[link.provider]
         result.full = full or link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
-        rows = await self._store.messages_for_link(link.id)
+        rows = await self._store.messages.of_link(link.id)
 
         # Posts a previous poll started but could not confirm go first, to keep the thread in order.
         for row in rows:
@@ -241,7 +241,7 @@ class Poller:
                 result.posted += 1
 
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
-        by_id = {r.provider_message_id: r for r in await self._store.messages_for_link(link.id)
+        by_id = {r.provider_message_id: r for r in await self._store.messages.of_link(link.id)
                  if r.provider_message_id}
         # Our own creates whose answer was lost: recognised by content rather than echoed back.
         # Also creates the provider confirmed without naming an id (some APIs answer with no id).
@@ -258,13 +258,13 @@ class Poller:
                 twin = next((r for r in unsure if r.content.strip() == message.content.strip()), None)
                 if twin is not None:
                     unsure.remove(twin)
-                    await self._store.update_message(twin.id, state=MessageState.SENT, provider_message_id=message.id)
+                    await self._store.messages.mark_sent(twin.id, message.id)
                     result.adopted += 1
                 elif message.content.strip() in retried:
                     await self._remove_late_copy(message, link, provider)
                     result.adopted += 1
                 else:
-                    fresh = await self._store.insert_provider_message(
+                    fresh = await self._store.messages.insert_provider(
                         link_id=link.id, provider_message_id=message.id, content=message.content,
                         author=message.author, author_role=message.role, provider_created=message.created)
                     await self._post(fresh, link, provider)
@@ -288,7 +288,7 @@ class Poller:
         now = time.time()
         activity = last_activity(messages, new=posted_ids, first=link.last_activity_at is None, now=now,
                                  changed=bool(result.edited or result.deleted))
-        await self._store.record_poll(link.id, cursor=cursor, request_status=status, activity_at=activity,
+        await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, activity_at=activity,
                                       next_poll_at=now + self._interval(link, now, active=activity is not None))
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
@@ -312,7 +312,7 @@ class Poller:
     async def _remove_late_copy(self, message: ProviderMessage, link: Link, provider: Provider) -> None:
         log.warning("a retried create was applied twice; removing the late copy",
                     extra={"link_id": link.id, "message_id": message.id})
-        await self._store.insert_duplicate(link_id=link.id, provider_message_id=message.id)
+        await self._store.messages.insert_duplicate(link_id=link.id, provider_message_id=message.id)
         if isinstance(provider, SupportsDelete):
             with contextlib.suppress(NotFound):  # already gone
                 await provider.delete_message(link.request_id, message.id)

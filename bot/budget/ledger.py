@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 
 # A 429 without Retry-After pauses this long. Cloudflare: "all API calls for the next five minutes will be
 # blocked" (https://developers.cloudflare.com/fundamentals/api/reference/limits/).
-DEFAULT_PAUSE_SECONDS = {"cloudforce-one": 300.0}
 FALLBACK_PAUSE_SECONDS = 60.0
 
 
@@ -68,9 +67,12 @@ class BudgetShort(RateLimited):
 
 class Budget:
     def __init__(self, *, store: Store, limits: Mapping[str, Limit], clock: Callable[[], float] = time.time,
-                 max_write_wait: float = 10.0, max_poll_wait: float = 2.0) -> None:
+                 max_write_wait: float = 10.0, max_poll_wait: float = 2.0,
+                 pauses: Mapping[str, float] | None = None) -> None:
         self._store = store
         self._limits = dict(limits)
+        # How long a 429 without Retry-After pauses each provider (its plug-in says; else the fallback).
+        self._pauses = dict(pauses or {})
         self._clock = clock
         self._max_wait = {Priority.WRITE: max_write_wait, Priority.POLL: max_poll_wait}
         self._rows: dict[str, dict[str, Any]] = {}  # the last state seen of each bucket, for snapshot()
@@ -83,7 +85,7 @@ class Budget:
             wanted = set(providers)
             self._limits = {name: limit for name, limit in self._limits.items() if name in wanted}
         for provider, limit in self._limits.items():
-            await self._store.ensure_budget(provider, limit=limit, now=self._clock())
+            await self._store.budgets.ensure(provider, limit=limit, now=self._clock())
             await self._load(provider)
 
     def transport(self, provider: str, inner: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncBaseTransport:
@@ -100,7 +102,7 @@ class Budget:
         deadline = self._clock() + self._max_wait[priority]
         while True:
             now = self._clock()
-            taken = await self._store.take_budget(provider, cost=cost, floor=floor, now=now)
+            taken = await self._store.budgets.take(provider, cost=cost, floor=floor, now=now)
             if taken is not None:
                 self._rows[provider] = taken
                 self._spent[provider, priority] = self._spent.get((provider, priority), 0.0) + cost
@@ -150,22 +152,22 @@ class Budget:
         now = self._clock()
         changed = False
         if response.status_code == 429:
-            wait = retry_after_seconds(response, default=DEFAULT_PAUSE_SECONDS.get(provider, FALLBACK_PAUSE_SECONDS))
-            await self._store.pause_budget(provider, until=now + wait, now=now)
+            wait = retry_after_seconds(response, default=self._pauses.get(provider, FALLBACK_PAUSE_SECONDS))
+            await self._store.budgets.pause(provider, until=now + wait, now=now)
             changed = True
             log.warning("provider rate limit hit: every call to it paused", extra={"provider": provider,
                                                                                   "retry_after": wait})
         policies = parse_policy(response.headers.get("Ratelimit-Policy"))
         tighter = adapted_limit(policies, configured=limit)
         if tighter.per_second < self.per_second(provider):
-            await self._store.lower_budget_rate(provider, limit=tighter)
+            await self._store.budgets.lower_rate(provider, limit=tighter)
             await self._load(provider)  # the ceiling below is at the new pace
             log.warning("provider's policy is tighter than the configured budget; following it",
                         extra={"provider": provider, "budget": str(tighter)})
         quotas = parse_ratelimit(response.headers.get("Ratelimit"))
         ceiling = token_ceiling(quotas, per_second=self.per_second(provider))
         if ceiling is not None and ceiling < limit.capacity:
-            await self._store.cap_budget(provider, ceiling=ceiling, now=now)
+            await self._store.budgets.cap(provider, ceiling=ceiling, now=now)
             changed = True
         if changed:
             await self._load(provider)
@@ -193,10 +195,10 @@ class Budget:
         return figures
 
     async def _load(self, provider: str) -> dict[str, Any]:
-        row = await self._store.budget_row(provider)
+        row = await self._store.budgets.row(provider)
         if row is None:  # a bucket another process has not made yet (or a wiped table): make it now
-            await self._store.ensure_budget(provider, limit=self._limits[provider], now=self._clock())
-            row = await self._store.budget_row(provider)
+            await self._store.budgets.ensure(provider, limit=self._limits[provider], now=self._clock())
+            row = await self._store.budgets.row(provider)
             assert row is not None
         self._rows[provider] = row
         return row

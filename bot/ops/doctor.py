@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.errors import ConfigError, NotFound, PermissionDenied, ProviderError, RateLimited, Unavailable
 from bot.logs import Redactor, configure
+from bot.providers import registry
 from bot.providers.base import Provider
 from bot.service import build_providers
 from bot.settings import Settings, load_settings
@@ -26,14 +27,6 @@ from bot.slack.gateway import build_web_client
 from bot.slack.scopes import METHOD_SCOPES, OTHER_SCOPES, required_bot_scopes
 from bot.store.migrations import MIGRATIONS, current_version
 
-# Where each provider's credentials are set, for the "fix:" line of a refused probe.
-CREDENTIALS = {
-    "cloudforce-one": "CLOUDFLARE_ACCOUNT_ID, and CLOUDFLARE_API_TOKEN (a token with Cloudforce One Write on that "
-                      "account) or CLOUDFLARE_EMAIL + CLOUDFLARE_API_KEY",
-    "huawei": "HUAWEI_AK + HUAWEI_SK + HUAWEI_DOMAIN_ID (or HUAWEI_AUTH_TOKEN, which expires after 24 h)",
-    "jitsudo": "JITSUDO_API_KEY (or JITSUDO_BEARER_TOKEN) and JITSUDO_TENANT_ID, the credential's own tenant",
-}
-ENDPOINTS = {"cloudforce-one": "CLOUDFLARE_BASE_URL", "huawei": "HUAWEI_ENDPOINT", "jitsudo": "JITSUDO_BASE_URL"}
 # Slack errors that mean the token itself is wrong, not the network.
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                 "not_allowed_token_type"}
@@ -144,14 +137,25 @@ async def _app_token_check(settings: Settings) -> Check:
     return Check(True, "Slack app-level token", "accepted (Socket Mode can connect)")
 
 
+def _endpoint(name: str) -> str:
+    found = registry.plugin(name)
+    return found.endpoint_setting if found else "the base URL"
+
+
+def _credentials(name: str, fallback: str) -> str:
+    """Where a provider's credentials are set (its plug-in says), for the "fix:" line of a refused probe."""
+    found = registry.plugin(name)
+    return found.credentials_help if found else fallback
+
+
 def _provider_fix(name: str, exc: ProviderError) -> str:
     if isinstance(exc, RateLimited):
         return "the provider is rate limiting these credentials; wait and run doctor again"
     if isinstance(exc, Unavailable):
-        return f"check {ENDPOINTS.get(name, 'the base URL')} and that this host can reach it; run doctor again"
+        return f"check {_endpoint(name)} and that this host can reach it; run doctor again"
     if isinstance(exc, PermissionDenied | NotFound):
-        return "check " + CREDENTIALS.get(name, "the provider's credentials")
-    return "check " + CREDENTIALS.get(name, "the provider's settings")
+        return "check " + _credentials(name, "the provider's credentials")
+    return "check " + _credentials(name, "the provider's settings")
 
 
 async def provider_checks(settings: Settings) -> list[Check]:

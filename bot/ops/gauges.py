@@ -66,9 +66,9 @@ async def read_gauges(service: Service) -> Gauges:
 
     Without a budget on the service, poll lag is computed from the links' last poll times.
     """
-    links = {link.id: link for link in await service.store.active_links()}
+    links = {link.id: link for link in await service.store.links.active()}
     backlog = {name: 0 for name in service.providers}
-    for link_id, events in (await service.store.pending_events()).items():
+    for link_id, events in (await service.store.events.pending()).items():
         provider = links[link_id].provider if link_id in links else "unlinked"
         backlog[provider] = backlog.get(provider, 0) + len(events)
     lag = poll_lag(links.values(), now=time.time(), interval=service.settings.poll_interval_seconds)

@@ -72,7 +72,7 @@ class Provider(Protocol):
         ...
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
-        """The poll cursor that message advances to."""
+        """The poll cursor that message advances to: an ISO 8601 time (the poller keeps the later one)."""
         ...
 
     async def probe(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -24,9 +25,7 @@ class Command:
     switch: bool | None = None  # `/request notify on|off …`
 
 
-HELP_TEXT = """*Request Bridge* links a Slack thread to a request on an outside system \
-(`cloudforce-one`: Cloudflare Cloudforce One, `huawei`: Huawei Cloud service tickets, `jitsudo`: JITSudo \
-access requests).
+HELP_TEXT = """*Request Bridge* links a Slack thread to a request on an outside system ({providers}).
 • `/request link [provider] <request-id>` posts a message here and links its thread to the request; the \
 request's messages appear in the thread, and replies in the thread go to the request. The provider may be \
 left out when only one is configured.
@@ -82,5 +81,11 @@ def _parse_notify(words: list[str]) -> Command:
     return Command(Action.NOTIFY, words[1], switch=on)
 
 
-def help_reply(command: Command) -> str:
-    return f"{command.problem}\n\n{HELP_TEXT}" if command.problem else HELP_TEXT
+def help_text(providers: Mapping[str, str]) -> str:
+    """The help, naming the configured providers (name as typed -> as shown)."""
+    return HELP_TEXT.format(providers=", ".join(f"`{name}`: {shown}" for name, shown in providers.items()))
+
+
+def help_reply(command: Command, *, providers: Mapping[str, str]) -> str:
+    text = help_text(providers)
+    return f"{command.problem}\n\n{text}" if command.problem else text

@@ -15,8 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.errors import BridgeError, RateLimited, Rejected, Unavailable
+from bot.logs import Redactor
 from bot.slack.pacing import Pacer
-from bot.slack.post_texts import MESSAGE_EVENT_TYPE
+from bot.slack.posts import MESSAGE_EVENT_TYPE
 
 log = logging.getLogger(__name__)
 SLACK = "Slack"
@@ -54,10 +55,17 @@ def build_web_client(*, token: str, base_url: str, timeout: float) -> AsyncWebCl
 
 
 class SlackGateway:
-    """Posting, updating and reading back thread messages; users' display names, cached."""
+    """Posting, updating and reading back thread messages; users' display names, cached.
 
-    def __init__(self, client: AsyncWebClient, *, replies_per_minute: float = 40.0) -> None:
+    Every text the bot sends to Slack leaves through here (`_call` for the Web API, `respond` for
+    response_url answers), so here it is masked like the logs: a provider's error echoing its API token, or
+    Slack's echoing the bot token, never reaches a person. (Acknowledgements are masked in
+    request_bridge/server.py, with the same Redactor.)"""
+
+    def __init__(self, client: AsyncWebClient, *, replies_per_minute: float = 40.0,
+                 redactor: Redactor | None = None) -> None:
         self.client = client
+        self.redactor = redactor or Redactor([])
         self._names: dict[str, str] = {}
         # Whether posts may carry a custom author; learnt from the token's scopes, or from a refusal.
         self._customize: bool | None = None
@@ -68,7 +76,7 @@ class SlackGateway:
         # The typed client methods know each method's wire format (JSON, form or query string).
         call = getattr(self.client, method.replace(".", "_"))
         try:
-            response = await call(**kwargs)
+            response = await call(**{key: self.redactor.mask_value(value) for key, value in kwargs.items()})
         except SlackApiError as exc:
             # With an unparsable body slack_sdk hands over the raw HTTP response instead of a SlackResponse.
             data = getattr(exc.response, "data", None)
@@ -174,7 +182,7 @@ class SlackGateway:
         is not in; never raises. False if it failed (the URL lives 30 minutes and takes 5 replies)."""
         try:
             response = await AsyncWebhookClient(response_url, timeout=self.client.timeout).send(
-                text=text, response_type="ephemeral", replace_original=False)
+                text=self.redactor.mask(text), response_type="ephemeral", replace_original=False)
         except Exception as exc:  # unreachable or garbled: the caller has no better way left
             log.warning("response_url unusable", extra={"error": type(exc).__name__})
             return False

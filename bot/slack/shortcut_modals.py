@@ -164,9 +164,12 @@ def checked(view: dict[str, Any], block: BlockId, action: ActionId) -> set[str]:
 
 _EMOJI = re.compile(r"^:[a-z_]+: ")
 _CHANNEL = re.compile(r"<#C[A-Z0-9]+(?:\|[^>]*)?>")
+_LINK = re.compile(r" ?\(<[^<>|]+\|[^<>]*>\)")  # " (<permalink|its thread>)": no link in plain text
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 
 
 def as_modal_error(text: str) -> str:
     """A bridge reply as a modal field error, which Slack shows as plain text."""
     # <#C…> only renders in messages; naming the channel here could reveal a private one.
-    return _CHANNEL.sub("another channel", _EMOJI.sub("", text)).replace("`", "")
+    text = _LINK.sub("", _EMOJI.sub("", text))
+    return _MENTION.sub("someone", _CHANNEL.sub("another channel", text)).replace("`", "")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from sqlalchemy import Connection, inspect, select, text
+from sqlalchemy import Connection, Row, inspect, select, text, update
 
+from bot.models import LinkState
 from bot.store import schema
 
 log = logging.getLogger(__name__)
+L = schema.links
 
 
 def _v1_initial(conn: Connection) -> None:
@@ -52,6 +55,34 @@ def _v5_request_creations(conn: Connection) -> None:
     schema.request_creations.create(conn, checkfirst=True)
 
 
+def _v6_one_live_link_per_request(conn: Connection) -> None:
+    # One request, one thread (bot/store/link_claims.py). A store from before may hold several live links of
+    # one request (concurrent links raced past the old check-then-insert): the oldest active one keeps the
+    # request (the one whose thread people have used longest), the others are unlinked and named in the log
+    # (their Slack threads stay, and stop syncing), so the unique index can be built and start-up goes on.
+    live = conn.execute(select(L).where(L.c.state != LinkState.UNLINKED).order_by(L.c.id)).all()
+    for row in _duplicate_links(live):
+        log.warning("two live links of one request: unlinking the newer one",
+                    extra={"link_id": row.id, "provider": row.provider, "request_id": row.request_id,
+                           "channel": row.channel_id, "thread_ts": row.thread_ts})
+        conn.execute(update(L).where(L.c.id == row.id).values(state=LinkState.UNLINKED))
+    for index in L.indexes:
+        if index.name == "uq_links_live_request":
+            index.create(conn, checkfirst=True)
+
+
+def _duplicate_links(live: Sequence[Row[Any]]) -> list[Row[Any]]:
+    """The live links to unlink so that each request keeps one: its oldest active one, else its oldest (pure)."""
+    by_request: dict[tuple[str, str], list[Row[Any]]] = {}
+    for row in live:
+        by_request.setdefault((row.provider, row.request_id), []).append(row)
+    extra: list[Row[Any]] = []
+    for rows in by_request.values():
+        keep = next((r for r in rows if r.state == LinkState.ACTIVE), rows[0])
+        extra.extend(r for r in rows if r is not keep)
+    return extra
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
@@ -59,6 +90,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (3, _v3_budget_and_schedule),
     (4, _v4_notify_and_linked_ts),
     (5, _v5_request_creations),
+    (6, _v6_one_live_link_per_request),
 ]
 
 

@@ -15,9 +15,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData()
+# The rows that hold their request (and thread): every state but `unlinked`.
+LIVE_LINK = "state <> 'unlinked'"
 
 schema_version = Table(
     "schema_version",
@@ -57,8 +60,12 @@ links = Table(
     # shortcut), the ts of the link's announcement there: what the thread held before it is not bridged.
     Column("notify_linker", Boolean, nullable=False, default=False, server_default=false()),
     Column("linked_ts", String(32)),
+    # A thread holds one link at a time (an unlinked row gives its thread_ts up when the thread is linked again).
     UniqueConstraint("channel_id", "thread_ts", name="uq_links_thread"),
     Index("ix_links_request", "provider", "request_id"),
+    # Added by migration 6: one live link (being linked, or active) per request, whichever channel asks.
+    Index("uq_links_live_request", "provider", "request_id", unique=True,
+          sqlite_where=text(LIVE_LINK), postgresql_where=text(LIVE_LINK)),
 )
 
 # The Slack ts <-> provider message id map. Unique on both sides, so nothing can be mapped twice.

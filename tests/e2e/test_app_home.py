@@ -49,7 +49,7 @@ def test_the_home_tab_lists_the_persons_links_newest_activity_first(
     second, second_thread = link_request(bot, slack, cf, summary="Busy request", status="accepted")
     theirs = cf.add_request(summary="Someone else's")
     bot.command(f"link {theirs}", response_url=slack.response_url("bob"), user="U222")
-    wait_for(lambda: bot.run(bot.service.store.links_linked_by("U222")), what="U222's link")
+    wait_for(lambda: bot.run(bot.service.store.links.linked_by("U222")), what="U222's link")
     cf.add_message(first, content="An answer makes this one the most recently active")
     bot.poll()
 

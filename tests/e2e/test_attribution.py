@@ -10,8 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.slack.post_texts import deleted_text, message_metadata, provider_message_text
-from bot.slack.posts import SECTION_TEXT_LIMIT
+from bot.slack.posts import SECTION_TEXT_LIMIT, deleted_text, message_metadata, provider_message_text
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import BOT_SCOPES, FakeSlack
 from tests import events
@@ -186,11 +185,11 @@ def test_a_crash_between_parts_posts_only_the_missing_ones(bot: RunningBot, slac
     request_id, thread = link_request(bot, slack, cf)
     message = cf.add_message(request_id, author="ana@cloudflare.com", content=LONG, created=CREATED)
     store = bot.service.store
-    link = bot.run(store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     # What a process killed after posting part 1 leaves: the row still `posting`, part 1 in the thread.
-    row = bot.run(store.insert_provider_message(link_id=link.id, provider_message_id=str(message["id"]),
+    row = bot.run(store.messages.insert_provider(link_id=link.id, provider_message_id=str(message["id"]),
                                                 content=LONG, author="ana@cloudflare.com", provider_created=CREATED))
-    bot.run(store.update_message(row.id, attempts=1))
+    bot.run(store.messages.begin_attempt(row))
     first = httpx.post(slack.base_url + "chat.postMessage", headers={"Authorization": f"Bearer {slack.bot_token}"},
                        json={"channel": CHANNEL, "thread_ts": thread, "text": "part 1",
                              "metadata": message_metadata(link_id=link.id, provider="cloudforce-one",
@@ -201,7 +200,7 @@ def test_a_crash_between_parts_posts_only_the_missing_ones(bot: RunningBot, slac
     assert posted[0]["ts"] == first
     parts = [part_of({"metadata": m["metadata"]}) for m in posted]
     assert parts == [None, *range(2, len(posted) + 1)] and len(posted) >= 3  # each part once, in order
-    assert bot.run(store.message_by_provider_id(link.id, str(message["id"]))).slack_ts == first
+    assert bot.run(store.messages.by_provider_id(link.id, str(message["id"]))).slack_ts == first
 
 
 def test_a_message_that_grows_gets_its_new_parts_at_the_end(bot: RunningBot, slack: FakeSlack,

@@ -87,7 +87,7 @@ def test_a_429_pauses_every_call_for_its_retry_after_and_slack_replies_wait_thei
     # Only calls already under way met the block: the first 429 paused everything until Retry-After.
     assert 1 <= limit.throttled <= 2 and max(limit.refused_at) - min(limit.refused_at) < 0.5
     assert all(t < min(limit.refused_at) or t >= blocked_until - 0.05 for t in limit.admitted_at)
-    link = bot.run(bot.service.store.link_for_thread(CHANNEL, thread))
+    link = bot.run(bot.service.store.links.for_thread(CHANNEL, thread))
     assert link is not None and link.last_slack_reply_at is not None  # the replies made the link busy
     assert bot.service.budget.snapshot()["cloudforce-one"]["throttled"] >= 1
 
@@ -123,7 +123,7 @@ def test_two_replicas_spend_from_one_budget(slack: FakeSlack, cf: FakeCloudforce
             assert limit.throttled == 0
             # Both replicas together within one bucket's bound: one token of burst plus 2 s of refill.
             assert _busiest_window(limit.admitted_at, 2) <= 17
-            owners = {link.lease_owner for link in one.run(one.service.store.active_links())}
+            owners = {link.lease_owner for link in one.run(one.service.store.links.active())}
             assert owners == {"replica-1", "replica-2"}
         finally:
             two.stop()
@@ -159,5 +159,5 @@ def test_a_backfilled_conversation_is_as_quiet_as_its_messages_not_busy_because_
     cf.add_message(request_id, content="an old answer", created=answered)
     bot.command(f"link {request_id}", response_url=slack.response_url("link"))
     wait_for(lambda: slack.responses, what="the link command's answer")
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and link.last_activity_at == pytest.approx(answered.timestamp())

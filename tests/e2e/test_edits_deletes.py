@@ -64,7 +64,7 @@ def test_deleting_a_bot_post_in_slack_does_not_delete_the_analysts_message(
     request_id, thread = link_request(bot, slack, cf)
     cf.add_message(request_id, content="analyst says")
     bot.poll()
-    row = bot.run(bot.service.store.messages_for_link(1))[0]
+    row = bot.run(bot.service.store.messages.of_link(1))[0]
     bot.post_event(events.delete(channel=CHANNEL, ts=row.slack_ts, thread_ts=thread, user="UBOT", bot_id="BBOT"),
                    event_id="Ev3")
     bot.drain()

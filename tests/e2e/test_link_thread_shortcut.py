@@ -50,7 +50,7 @@ def test_links_the_existing_thread_and_backfills_it(bot: RunningBot, slack: Fake
     ephemeral_to(slack, "U111", "1 earlier message(s) copied")
 
     assert [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c] == []  # no new root
-    link = bot.run(bot.service.store.link_for_thread(CHANNEL, root))
+    link = bot.run(bot.service.store.links.for_thread(CHANNEL, root))
     assert link is not None and link.request_id == request_id and link.created_by == "U111"
     assert not link.notify_linker and link.linked_ts is not None
     texts = thread_texts(slack, root)
@@ -86,7 +86,7 @@ def test_mention_me_is_kept_on_the_link(bot: RunningBot, slack: FakeSlack, cf: F
     assert opened is not None
     submit(bot, opened, request_id, notify=True)
     ephemeral_to(slack, "U111", "Linked request")
-    link = bot.run(bot.service.store.link_for_thread(CHANNEL, root))
+    link = bot.run(bot.service.store.links.for_thread(CHANNEL, root))
     assert link is not None and link.notify_linker
     announcement = slack.message(CHANNEL, str(link.linked_ts))
     assert announcement is not None and announcement["thread_ts"] == root
@@ -135,7 +135,7 @@ def test_people_not_allowed_to_link_get_a_modal_error(only_alice: RunningBot, sl
     assert opened is not None
     body = submit(only_alice, opened, request_id)
     assert "not allowed to link requests" in body["errors"][BlockId.REQUEST_ID]
-    assert cf.calls == [] and only_alice.run(only_alice.service.store.links_in_channel(CHANNEL)) == []
+    assert cf.calls == [] and only_alice.run(only_alice.service.store.links.in_channel(CHANNEL)) == []
 
 
 def test_an_unknown_request_or_a_provider_outage_is_told_in_the_thread(
@@ -154,7 +154,7 @@ def test_an_unknown_request_or_a_provider_outage_is_told_in_the_thread(
     assert opened is not None
     submit(bot, opened, request_id)
     ephemeral_to(slack, "U111", "could not be reached")
-    assert bot.run(bot.service.store.link_for_thread(CHANNEL, root)) is None
+    assert bot.run(bot.service.store.links.for_thread(CHANNEL, root)) is None
     assert slack.calls_to("chat.postMessage") == []
 
 
@@ -177,7 +177,7 @@ def test_a_thread_unlinked_before_can_be_linked_again(bot: RunningBot, slack: Fa
     assert opened is not None
     assert submit(bot, opened, second) == {}
     ephemeral_to(slack, "U111", f"Linked request `{second}`")
-    link = bot.run(bot.service.store.link_for_thread(CHANNEL, thread_ts))
+    link = bot.run(bot.service.store.links.for_thread(CHANNEL, thread_ts))
     assert link is not None and link.request_id == second
 
 
@@ -193,4 +193,4 @@ def test_in_a_channel_without_the_bot_the_person_hears_back_through_the_response
     name, body = slack.responses[-1]
     assert name == CallbackId.LINK_THREAD and body["response_type"] == "ephemeral"
     assert "not_in_channel" in body["text"] and "/invite @request-bridge" in body["text"]
-    assert bot.run(bot.service.store.link_for_thread(CHANNEL, root)) is None
+    assert bot.run(bot.service.store.links.for_thread(CHANNEL, root)) is None

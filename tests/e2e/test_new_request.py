@@ -90,7 +90,7 @@ def test_submitting_creates_the_request_and_links_it_here(
     [call] = creates(cf)
     assert call["json"] == {"summary": "DoS on edge", "content": "Which regions were hit?",
                             "request_type": "Victomology", "priority": "high", "tlp": "amber"}
-    link = bot.run(bot.service.store.links_in_channel(CHANNEL))[0]
+    link = bot.run(bot.service.store.links.in_channel(CHANNEL))[0]
     created = cf.request(link.request_id)
     assert (created["summary"], created["request"], created["priority"], created["tlp"], created["status"]) == \
         ("DoS on edge", "Victomology", "high", "amber", "open")
@@ -118,7 +118,7 @@ def test_left_empty_the_choices_are_the_apis_defaults(bot: RunningBot, slack: Fa
     submit(bot, fill(opened, content=question))
     wait_for(lambda: slack.responses, what="the outcome")
     assert creates(cf)[0]["json"] == {"summary": "DoS on edge", "content": question}
-    link = bot.run(bot.service.store.links_in_channel(CHANNEL))[0]
+    link = bot.run(bot.service.store.links.in_channel(CHANNEL))[0]
     assert link.thread_ts is not None
     assert slack.thread(CHANNEL, link.thread_ts)[1]["text"] == \
         "<@U111> asked:\n>Seen from &lt;!channel&gt; &amp; AS64500?\n>Since 09:00"
@@ -135,7 +135,7 @@ def test_a_blank_field_is_refused_on_the_modal(bot: RunningBot, slack: FakeSlack
     assert opened is not None
     body = submit(bot, fill(opened, summary=summary, content=content))
     assert body["response_action"] == "errors" and set(body["errors"]) == errors
-    assert creates(cf) == [] and bot.run(bot.service.store.links_in_channel(CHANNEL)) == []
+    assert creates(cf) == [] and bot.run(bot.service.store.links.in_channel(CHANNEL)) == []
 
 
 def test_a_repeated_submission_creates_one_request(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
@@ -149,7 +149,7 @@ def test_a_repeated_submission_creates_one_request(bot: RunningBot, slack: FakeS
     wait_for(lambda: slack.responses, what="the outcome")
     bot.run(bot.service.requests.background.wait_idle())
     assert len(creates(cf)) == 1
-    assert len(bot.run(bot.service.store.links_in_channel(CHANNEL))) == 1
+    assert len(bot.run(bot.service.store.links.in_channel(CHANNEL))) == 1
     assert len([r for r in slack.responses if "Created" in r[1]["text"]]) == 1
 
 
@@ -163,7 +163,7 @@ def test_refused_credentials_are_told_and_nothing_is_linked(
     text = answer(slack)
     assert text.startswith(":warning: Creating the Cloudforce One request failed")
     assert "refused the bot's credentials" in text
-    assert bot.run(bot.service.store.links_in_channel(CHANNEL)) == []
+    assert bot.run(bot.service.store.links.in_channel(CHANNEL)) == []
     assert slack.calls_to("chat.postMessage") == []
 
 
@@ -188,7 +188,7 @@ def test_outside_the_bots_channels_the_request_is_created_and_the_person_told_ho
     assert call["json"]["summary"] == "DoS on edge"
     text = answer(slack)
     assert text.startswith(":white_check_mark: Created Cloudforce One request") and "/invite @request-bridge" in text
-    assert bot.run(bot.service.store.links_in_channel(CHANNEL)) == []
+    assert bot.run(bot.service.store.links.in_channel(CHANNEL)) == []
 
 
 def test_when_the_response_url_has_expired_the_outcome_is_an_ephemeral_message(

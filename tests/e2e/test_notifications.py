@@ -33,7 +33,7 @@ def test_the_linker_is_mentioned_on_answers_once_they_ask(
     cf.add_message(request_id, author="ana@cloudflare.com", content="Earlier question")
     bot.command(f"link {request_id}", response_url=slack.response_url("link"))
     wait_for(lambda: slack.responses, what="the link")
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and link.thread_ts is not None
     thread_ts = link.thread_ts
     answer(bot, cf, request_id, "Not yet asked for")
@@ -67,7 +67,7 @@ def test_only_the_linker_chooses_and_only_for_a_linked_request(
     assert f"Request `{other}` is not linked in this channel" in notify(bot, slack, f"on {other}")
     assert "takes `on` or `off`" in notify(bot, slack, f"loudly {request_id}")
     assert "is not a Cloudforce One request id" in notify(bot, slack, "on not-a-uuid")
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and not link.notify_linker
 
 

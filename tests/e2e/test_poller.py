@@ -45,7 +45,7 @@ def test_a_long_conversation_is_backfilled_across_pages_in_order(
         cf.add_message(request_id, content=f"m{n:03d}")
     bot.command(f"link {request_id}", response_url=slack.response_url("link"))
     wait_for(lambda: slack.responses, timeout=30, what="link")
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     texts = thread_texts(slack, link.thread_ts)
     assert [t.rsplit("\n", 1)[1] for t in texts] == [f"m{n:03d}" for n in range(120)]
     assert len(cf.calls_matching("POST", f"{request_id}/message")) == 3  # 50 + 50 + 20
@@ -89,7 +89,7 @@ def test_an_unconfirmed_create_is_recognised_rather_than_echoed(
     bot.drain()
     assert thread_texts(slack, thread) == []
     assert created_contents(cf, request_id) == ["Alice (via Slack): unsure"]
-    row = bot.run(bot.service.store.message_by_slack_ts(1, "1800000000.000300"))
+    row = bot.run(bot.service.store.messages.by_slack_ts(1, "1800000000.000300"))
     assert row.state == "sent" and row.provider_message_id == str(cf.messages(request_id)[0]["id"])
 
 

@@ -103,7 +103,7 @@ def link(bot: RunningBot, slack: FakeSlack, world: World, *, earlier: str | None
     bot.command(f"link {world.name} {request_id}", response_url=slack.response_url("link"))
     wait_for(lambda: slack.responses, what="the link answer")
     assert "Linked request" in slack.responses[-1][1]["text"], slack.responses[-1]
-    found = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider=world.name, request_id=request_id))
+    found = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider=world.name, request_id=request_id))
     assert found is not None and found.thread_ts
     return request_id, found.thread_ts
 

@@ -25,7 +25,7 @@ def test_link_posts_a_root_naming_the_request_and_backfills_oldest_first(
     assert root["channel"] == CHANNEL and "thread_ts" not in root
     for expected in (request_id, "RFI-2026-000042", "DoS attack on edge", "accepted"):
         assert expected in root["text"]
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     assert link is not None and link.state == "active"
     assert thread_texts(slack, link.thread_ts) == [
         "*ana@cloudflare.com* (Cloudforce One):\nFirst question",
@@ -60,7 +60,7 @@ def test_an_unknown_request_is_reported_and_nothing_is_linked(
     text = slack.responses[-1][1]["text"]
     assert "does not exist" in text and missing in text
     assert slack.calls_to("chat.postMessage") == []
-    assert bot.run(bot.service.store.links_in_channel(CHANNEL)) == []
+    assert bot.run(bot.service.store.links.in_channel(CHANNEL)) == []
 
 
 def test_bad_provider_credentials_name_the_problem(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:

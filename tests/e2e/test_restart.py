@@ -76,7 +76,7 @@ def test_a_post_made_just_before_a_crash_is_found_in_the_thread_not_posted_again
         assert len(thread_texts(slack, thread)) == 1
         replies = slack.calls_to("conversations.replies")
         assert replies and replies[-1]["include_all_metadata"] in (True, "true", "1")
-        row = bot.run(bot.service.store.messages_for_link(1))[0]
+        row = bot.run(bot.service.store.messages.of_link(1))[0]
         assert row.state == "posted" and row.slack_ts == slack.thread(CHANNEL, thread)[1]["ts"]
     finally:
         bot.stop()

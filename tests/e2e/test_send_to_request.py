@@ -103,7 +103,7 @@ def test_with_several_requests_the_person_chooses(bot: RunningBot, slack: FakeSl
     assert opened is not None
     block = next(b for b in opened.view["blocks"] if b.get("block_id") == BlockId.LINK)
     assert len(block["element"]["options"]) == 2 and "initial_option" not in block["element"]
-    link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="cloudforce-one", request_id=second))
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=second))
     assert link is not None
     submit(bot, opened, link_id=link.id)
     told(slack, "U111", f"request `{second}`")
@@ -155,7 +155,7 @@ def test_people_not_allowed_to_link_cannot_send(only_alice: RunningBot, slack: F
     ts = slack.post_user_message(CHANNEL, "From someone else", user="U222")
     opened = use_shortcut(only_alice, slack, CallbackId.SEND_TO_REQUEST, channel=CHANNEL, ts=ts, user="U222")
     assert opened is not None
-    assert "not allowed to link requests" in submit(only_alice, opened)["errors"][BlockId.LINK]
+    assert "RELAY_FROM=allowed" in submit(only_alice, opened)["errors"][BlockId.LINK]
     only_alice.drain()
     assert "From someone else" not in " ".join(created_contents(cf, request_id))
 

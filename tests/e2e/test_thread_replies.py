@@ -82,7 +82,7 @@ def test_a_write_that_failed_after_it_was_applied_is_not_sent_twice(
     wait_for(lambda: bot.drain() is not None and bot.pending_events() == 0, what="the event to settle")
     assert created_contents(cf, request_id) == ["Alice (via Slack): exactly once"]
     assert len(cf.calls_matching("POST", "/message/new")) == 1
-    row = bot.run(bot.service.store.message_by_slack_ts(1, "1800000000.000800"))
+    row = bot.run(bot.service.store.messages.by_slack_ts(1, "1800000000.000800"))
     assert row is not None and row.state == "sent" and row.provider_message_id == str(cf.messages(request_id)[0]["id"])
 
 
@@ -143,13 +143,13 @@ def test_a_reply_right_after_the_thread_is_linked_again_reaches_the_new_request(
                    event_id="Ev1")
     wait_for(lambda: created_contents(cf, first_request), what="the first create")
     store = bot.service.store
-    old = bot.run(store.link_for_thread(CHANNEL, thread))
+    old = bot.run(store.links.for_thread(CHANNEL, thread))
     assert old is not None
     second_request = cf.add_request(summary="the second request")
-    bot.run(store.unlink(old.id))  # as /request unlink does, then the same thread linked to another request
-    new = bot.run(store.create_link(provider="cloudforce-one", request_id=second_request, channel_id=CHANNEL,
+    bot.run(store.links.unlink(old.id))  # as /request unlink does, then the same thread linked to another request
+    new = bot.run(store.links.create(provider="cloudforce-one", request_id=second_request, channel_id=CHANNEL,
                                     created_by="U111", title=None, request_status=None))
-    bot.run(store.activate_link(new.id, thread, linked_ts="1800000000.001150"))  # as "Link thread" does
+    bot.run(store.links.activate(new.id, thread, linked_ts="1800000000.001150"))  # as "Link thread" does
     bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.001200", text="to the second"),
                    event_id="Ev2")
     wait_for(lambda: created_contents(cf, second_request), what="the create on the second request")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from bot.slack.post_texts import deleted_text, provider_message_text, reply_content
+from bot.slack.post_texts import reply_content
+from bot.slack.posts import deleted_text, provider_message_text
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack

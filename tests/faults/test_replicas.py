@@ -13,7 +13,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.slack.post_texts import provider_message_text, reply_content
+from bot.slack.post_texts import reply_content
+from bot.slack.posts import provider_message_text
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack

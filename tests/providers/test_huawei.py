@@ -16,12 +16,19 @@ from huaweicloudsdkcore.auth.credentials import GlobalCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 
 from bot.errors import AmbiguousWrite, ConfigError, InvalidInput, NotFound, PermissionDenied, Rejected, Unavailable
+from bot.providers import huawei
 from bot.providers.base import Provider, SupportsDelete, SupportsUpdate
-from bot.providers.huawei.client import HuaweiOSM, build_huawei, parse_time
+from bot.providers.huawei.client import HuaweiOSM, parse_time
+from bot.providers.huawei.settings import HuaweiSettings
 from bot.providers.huawei.signing import HuaweiAkSkAuth, sign_request
-from bot.settings import Settings
+from bot.providers.plugin import BuildContext
 from sandbox.server import ServerThread
 from tests.fakes.huawei import FakeHuawei
+
+
+def build_huawei(settings: HuaweiSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> HuaweiOSM | None:
+    """The plug-in's build, as the service calls it."""
+    return huawei.build(settings, BuildContext(timeout=10.0, transport=transport))  # type: ignore[return-value]
 
 T = TypeVar("T")
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -35,7 +42,7 @@ def hw() -> Iterator[FakeHuawei]:
         yield fake
 
 
-def settings_for(fake: FakeHuawei | None = None, **overrides: Any) -> Settings:
+def settings_for(fake: FakeHuawei | None = None, **overrides: Any) -> HuaweiSettings:
     values: dict[str, Any] = {
         "huawei_endpoint": fake.base_url if fake else "https://osm.myhuaweicloud.com",
         "huawei_ak": "test-ak", "huawei_sk": "test-sk", "huawei_domain_id": "test-domain",
@@ -43,10 +50,10 @@ def settings_for(fake: FakeHuawei | None = None, **overrides: Any) -> Settings:
         "huawei_language": "en-us", "huawei_time_zone": "GMT+0",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return HuaweiSettings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-def run(settings: Settings, body: Callable[[HuaweiOSM], Awaitable[T]], *,
+def run(settings: HuaweiSettings, body: Callable[[HuaweiOSM], Awaitable[T]], *,
         transport: httpx.AsyncBaseTransport | None = None) -> T:
     """Build the provider from settings and run `body` with it on a fresh loop."""
     async def main() -> T:

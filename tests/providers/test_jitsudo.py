@@ -21,11 +21,18 @@ from bot.errors import (
     Rejected,
     Unavailable,
 )
+from bot.providers import jitsudo
 from bot.providers.base import Provider, SlackContext, SupportsDelete, SupportsUpdate
-from bot.providers.jitsudo.client import JITSudo, build_jitsudo
-from bot.settings import Settings
+from bot.providers.jitsudo.client import JITSudo
+from bot.providers.jitsudo.settings import JITSudoSettings
+from bot.providers.plugin import BuildContext
 from sandbox.server import ServerThread
 from tests.fakes.jitsudo import TENANT_ID, FakeJITSudo
+
+
+def build_jitsudo(settings: JITSudoSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> JITSudo | None:
+    """The plug-in's build, as the service calls it."""
+    return jitsudo.build(settings, BuildContext(timeout=10.0, transport=transport))  # type: ignore[return-value]
 
 T = TypeVar("T")
 OTHER_TENANT = "0b9c8d7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e"
@@ -54,8 +61,8 @@ def jit_details() -> Iterator[FakeJITSudo]:
     yield from _serve(FakeJITSudo(request_details=True))
 
 
-def settings(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+def settings(**overrides: Any) -> JITSudoSettings:
+    return JITSudoSettings(_env_file=None, **overrides)  # type: ignore[call-arg]
 
 
 def run(fake: FakeJITSudo, use: Callable[[JITSudo], Awaitable[T]], **overrides: Any) -> T:

@@ -26,7 +26,8 @@ from bot.errors import BridgeError, InvalidInput
 from bot.providers.base import Provider, RequestInfo
 from bot.service import build_providers
 from bot.settings import load_settings
-from bot.slack.post_texts import provider_message_text, root_text
+from bot.slack.post_texts import root_text
+from bot.slack.posts import provider_message_text
 from bot.text.markup import escape_for_slack, slack_to_text
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.server import ServerThread
@@ -505,7 +506,7 @@ def test_provider_supplied_error_text_cannot_carry_slack_markup(tmp_path: Path) 
         request_id = fake.add_request()
         bot.command(f"link jitsudo {request_id}", response_url=slack.response_url("link"))
         wait_for(lambda: slack.responses, what="the link answer")
-        link = bot.run(bot.service.store.find_link(channel_id=CHANNEL, provider="jitsudo", request_id=request_id))
+        link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="jitsudo", request_id=request_id))
         assert link is not None and link.thread_ts
         fake.policy_refuse_next(["<!channel> your session expired: <https://evil.example/login|sign in again>"])
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=link.thread_ts, ts="1800000000.000100", text="hi"),

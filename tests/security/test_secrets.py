@@ -167,7 +167,7 @@ class Journey:
     def link(self, provider: str, request_id: str) -> str:
         answer = self.command(f"link {provider} {request_id}")
         assert "Linked request" in answer, answer
-        link = self.bot.run(self.bot.service.store.find_link(channel_id=CHANNEL, provider=provider,
+        link = self.bot.run(self.bot.service.store.links.find(channel_id=CHANNEL, provider=provider,
                                                              request_id=request_id))
         assert link is not None and link.thread_ts
         return link.thread_ts

@@ -25,11 +25,11 @@ def test_concurrent_takers_on_two_replicas_never_overdraw(database_url: str) -> 
         one, two = await Store.open(url), await Store.open(url)
         try:
             now = 1000.0
-            await one.ensure_budget(PROVIDER, limit=SLOW, now=now)
-            await two.ensure_budget(PROVIDER, limit=SLOW, now=now)  # a second replica starting: no reset
-            takes = [store.take_budget(PROVIDER, cost=1, floor=0, now=now) for store in (one, two) for _ in range(25)]
+            await one.budgets.ensure(PROVIDER, limit=SLOW, now=now)
+            await two.budgets.ensure(PROVIDER, limit=SLOW, now=now)  # a second replica starting: no reset
+            takes = [store.budgets.take(PROVIDER, cost=1, floor=0, now=now) for store in (one, two) for _ in range(25)]
             taken = [row for row in await asyncio.gather(*takes) if row is not None]
-            return len(taken), await one.budget_row(PROVIDER)
+            return len(taken), await one.budgets.row(PROVIDER)
         finally:
             await one.close()
             await two.close()
@@ -43,34 +43,34 @@ def test_refill_floor_pause_and_caps(database_url: str) -> None:
     async def run() -> None:
         store = await Store.open(async_url(database_url))
         try:
-            await store.ensure_budget(PROVIDER, limit=SLOW, now=0.0)
+            await store.budgets.ensure(PROVIDER, limit=SLOW, now=0.0)
             # Polls stop at the reserve; writes may take the rest.
-            polls = [await store.take_budget(PROVIDER, cost=1, floor=2.5, now=0.0) for _ in range(10)]
+            polls = [await store.budgets.take(PROVIDER, cost=1, floor=2.5, now=0.0) for _ in range(10)]
             assert sum(row is not None for row in polls) == 7
-            writes = [await store.take_budget(PROVIDER, cost=1, floor=0, now=0.0) for _ in range(4)]
+            writes = [await store.budgets.take(PROVIDER, cost=1, floor=0, now=0.0) for _ in range(4)]
             assert sum(row is not None for row in writes) == 3
             # 10 s at 0.2/s refills two tokens.
-            assert await store.take_budget(PROVIDER, cost=3, floor=0, now=10.0) is None
-            assert await store.take_budget(PROVIDER, cost=2, floor=0, now=10.0) is not None
+            assert await store.budgets.take(PROVIDER, cost=3, floor=0, now=10.0) is None
+            assert await store.budgets.take(PROVIDER, cost=2, floor=0, now=10.0) is not None
             # A 429 pauses every take, whatever the tokens, until its end.
-            await store.pause_budget(PROVIDER, until=500.0, now=100.0)
-            assert await store.take_budget(PROVIDER, cost=1, floor=0, now=499.0) is None
-            assert await store.take_budget(PROVIDER, cost=1, floor=0, now=500.0) is not None
-            row = await store.budget_row(PROVIDER)
+            await store.budgets.pause(PROVIDER, until=500.0, now=100.0)
+            assert await store.budgets.take(PROVIDER, cost=1, floor=0, now=499.0) is None
+            assert await store.budgets.take(PROVIDER, cost=1, floor=0, now=500.0) is not None
+            row = await store.budgets.row(PROVIDER)
             assert row is not None and row["throttled"] == 1 and row["paused_until"] == 500.0
             # A shorter pause never shortens a longer one.
-            await store.pause_budget(PROVIDER, until=900.0, now=600.0)
-            await store.pause_budget(PROVIDER, until=700.0, now=600.0)
-            assert (await store.budget_row(PROVIDER) or {})["paused_until"] == 900.0
+            await store.budgets.pause(PROVIDER, until=900.0, now=600.0)
+            await store.budgets.pause(PROVIDER, until=700.0, now=600.0)
+            assert (await store.budgets.row(PROVIDER) or {})["paused_until"] == 900.0
             # The provider says fewer are left: the bucket drops to the ceiling (a debt, here).
-            await store.cap_budget(PROVIDER, ceiling=-3.0, now=2000.0)
-            assert (await store.budget_row(PROVIDER) or {})["tokens"] == -3.0
-            await store.cap_budget(PROVIDER, ceiling=5.0, now=2000.0)  # never raises it
-            assert (await store.budget_row(PROVIDER) or {})["tokens"] == -3.0
+            await store.budgets.cap(PROVIDER, ceiling=-3.0, now=2000.0)
+            assert (await store.budgets.row(PROVIDER) or {})["tokens"] == -3.0
+            await store.budgets.cap(PROVIDER, ceiling=5.0, now=2000.0)  # never raises it
+            assert (await store.budgets.row(PROVIDER) or {})["tokens"] == -3.0
             # A tighter policy slows the refill; a looser one does not speed it up.
-            await store.lower_budget_rate(PROVIDER, limit=Limit(requests=100, window=1000))
-            await store.lower_budget_rate(PROVIDER, limit=Limit(requests=150, window=1000))
-            row = await store.budget_row(PROVIDER)
+            await store.budgets.lower_rate(PROVIDER, limit=Limit(requests=100, window=1000))
+            await store.budgets.lower_rate(PROVIDER, limit=Limit(requests=150, window=1000))
+            row = await store.budgets.row(PROVIDER)
             assert row is not None and row["per_second"] == pytest.approx(0.1) and row["capacity"] == 5.0
         finally:
             await store.close()
@@ -88,8 +88,12 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
         other = await Store.open(async_url(database_url))
         try:
             fast = Limit(requests=40, window=2)  # 20/s, capacity 2, reserve 1
-            budget = Budget(store=store, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0)
-            replica = Budget(store=other, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0)
+            # The bucket refills only when the test moves this clock: a slow machine cannot refill it early.
+            clock = [time.time()]
+            budget = Budget(store=store, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0,
+                            clock=lambda: clock[0])
+            replica = Budget(store=other, limits={PROVIDER: fast}, max_write_wait=5.0, max_poll_wait=0.0,
+                             clock=lambda: clock[0])
             await budget.start()
             await replica.start()
             with polling():
@@ -97,9 +101,11 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
                 with pytest.raises(BudgetShort):
                     await replica.acquire(PROVIDER)
             await budget.acquire(PROVIDER)  # a write takes the reserve
-            started = time.monotonic()
-            await replica.acquire(PROVIDER)  # and the next one waits for the refill (1/20 s)
-            assert time.monotonic() - started > 0.02
+            waiting = asyncio.create_task(replica.acquire(PROVIDER))  # the next one waits for the refill
+            await asyncio.sleep(0.2)
+            assert not waiting.done()
+            clock[0] += 0.1  # two tokens at 20/s: enough for one, whatever the rounding
+            await asyncio.wait_for(waiting, timeout=5)
             assert await budget.spare(PROVIDER) < 1
 
             # A 429 seen by one replica stops the other too, for its Retry-After.
@@ -110,7 +116,7 @@ def test_writes_wait_their_turn_polls_are_skipped_and_a_429_pauses_everyone(data
             assert await replica.spare(PROVIDER) == 0.0
             figures = replica.snapshot()[PROVIDER]
             assert figures["limit"] == 40 and figures["used"] == 3 and figures["throttled"] == 1
-            assert figures["paused_until"] > time.time() + 25
+            assert figures["paused_until"] > clock[0] + 25
         finally:
             await store.close()
             await other.close()
@@ -132,7 +138,7 @@ def test_rate_limit_headers_lower_the_shared_bucket(database_url: str) -> None:
             # The same user is busy in the dashboard: 10 calls left for 100 s.
             await budget.observe(PROVIDER, _response(200, {"Ratelimit": '"default";r=10;t=100'}))
             assert await budget.spare(PROVIDER) == 0.0
-            row = await store.budget_row(PROVIDER)
+            row = await store.budgets.row(PROVIDER)
             assert row is not None and row["tokens"] == pytest.approx(10 - 3.6 * 100, abs=0.5)
             # The account's policy is half the default: the bucket refills at 90% of it.
             await budget.observe(PROVIDER, _response(200, {"Ratelimit-Policy": '"default";q=600;w=300'}))

@@ -28,17 +28,17 @@ def test_migration_3_adds_the_schedule_columns_and_the_budgets(database_url: str
         try:
             columns = {c["name"] for c in await store.run_sync(lambda c: inspect(c).get_columns("links"))}
             assert {"last_activity_at", "last_slack_reply_at", "next_poll_at"} <= columns
-            link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+            link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                            request_status=None)
             assert link.last_activity_at is None  # unknown until the link is active
-            await store.activate_link(link.id, "1.000100")
-            await store.mark_slack_reply(link.id)
-            await store.record_poll(link.id, cursor=None, active=True, next_poll_at=123.0)
-            again = await store.link(link.id)
+            await store.links.activate(link.id, "1.000100")
+            await store.links.mark_slack_reply(link.id)
+            await store.links.record_poll(link.id, cursor=None, active=True, next_poll_at=123.0)
+            again = await store.links.get(link.id)
             assert again is not None and again.last_activity_at and again.last_slack_reply_at
             assert again.next_poll_at == 123.0
-            await store.ensure_budget("p", limit=Limit(requests=100, window=10), now=0.0)
-            assert (await store.budget_row("p") or {})["tokens"] == 5.0
+            await store.budgets.ensure("p", limit=Limit(requests=100, window=10), now=0.0)
+            assert (await store.budgets.row("p") or {})["tokens"] == 5.0
         finally:
             await store.close()
 

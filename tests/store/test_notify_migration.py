@@ -26,12 +26,12 @@ def test_migration_4_adds_the_columns_with_notifications_off(database_url: str,
         try:
             columns = {c["name"] for c in await store.run_sync(lambda c: inspect(c).get_columns("links"))}
             assert {"notify_linker", "linked_ts"} <= columns
-            link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+            link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                            request_status=None)
             assert link.notify_linker is False
-            await store.set_notify_linker(link.id, True)
-            await store.activate_link(link.id, "1.000100", linked_ts="1.000200")
-            again = await store.link(link.id)
+            await store.links.set_notify_linker(link.id, True)
+            await store.links.activate(link.id, "1.000100", linked_ts="1.000200")
+            again = await store.links.get(link.id)
             assert again is not None and again.notify_linker is True and again.linked_ts == "1.000200"
         finally:
             await store.close()

@@ -92,20 +92,20 @@ def test_a_failed_migration_leaves_the_previous_schema_intact(database_url: str,
 def test_each_slack_message_and_each_provider_message_is_mapped_once(database_url: str) -> None:
     async def scenario() -> None:
         store = await Store.open(store_url(database_url))
-        link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+        link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
-        first = await store.insert_slack_message(link_id=link.id, slack_ts="1.1", slack_user="U", content="a")
-        again = await store.insert_slack_message(link_id=link.id, slack_ts="1.1", slack_user="U", content="b")
+        first = await store.messages.insert_slack(link_id=link.id, slack_ts="1.1", slack_user="U", content="a")
+        again = await store.messages.insert_slack(link_id=link.id, slack_ts="1.1", slack_user="U", content="b")
         assert again.id == first.id and again.content == "a"
-        posted = await store.insert_provider_message(link_id=link.id, provider_message_id="7", content="x",
+        posted = await store.messages.insert_provider(link_id=link.id, provider_message_id="7", content="x",
                                                      author="an", provider_created=None)
-        twice = await store.insert_provider_message(link_id=link.id, provider_message_id="7", content="y",
+        twice = await store.messages.insert_provider(link_id=link.id, provider_message_id="7", content="y",
                                                     author="an", provider_created=None)
         assert twice.id == posted.id and twice.state == MessageState.POSTING
-        assert await store.count_messages() == 2
-        assert await store.enqueue_event(dedup_key="reply:C:1.1", event_id="Ev1", link_id=link.id, kind="reply",
+        assert await store.messages.count() == 2
+        assert await store.events.enqueue(dedup_key="reply:C:1.1", event_id="Ev1", link_id=link.id, kind="reply",
                                          slack_ts="1.1", user_id="U", text="a")
-        assert not await store.enqueue_event(dedup_key="reply:C:1.1", event_id="Ev2", link_id=link.id,
+        assert not await store.events.enqueue(dedup_key="reply:C:1.1", event_id="Ev2", link_id=link.id,
                                              kind="reply", slack_ts="1.1", user_id="U", text="a")
         await store.close()
 
@@ -115,13 +115,13 @@ def test_each_slack_message_and_each_provider_message_is_mapped_once(database_ur
 def test_pending_events_come_in_the_order_messages_were_written(database_url: str) -> None:
     async def scenario() -> list[str]:
         store = await Store.open(store_url(database_url))
-        link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+        link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
         for key, ts in (("reply:2", "1700000002.000000"), ("reply:1", "1700000001.000000"),
                         ("edit:1", "1700000001.000000")):
-            await store.enqueue_event(dedup_key=key, event_id=None, link_id=link.id, kind=key.split(":")[0],
+            await store.events.enqueue(dedup_key=key, event_id=None, link_id=link.id, kind=key.split(":")[0],
                                       slack_ts=ts, user_id="U", text="")
-        groups = await store.pending_events()
+        groups = await store.events.pending()
         await store.close()
         return [e.dedup_key for e in groups[link.id]]
 
@@ -152,15 +152,15 @@ def test_a_database_from_the_first_release_is_migrated_to_leases(database_url: s
 def test_only_one_replica_holds_a_link_until_its_lease_lapses(database_url: str) -> None:
     async def scenario() -> None:
         store = await Store.open(store_url(database_url))
-        link = await store.create_link(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
+        link = await store.links.create(provider="p", request_id="r", channel_id="C", created_by="U", title=None,
                                        request_status=None)
-        await store.activate_link(link.id, "1.1")
-        assert await store.claim_link(link.id, owner="a", seconds=60)
-        assert not await store.claim_link(link.id, owner="b", seconds=60)
-        assert await store.claim_link(link.id, owner="a", seconds=-1)  # renewed, then lapsed at once
-        assert await store.claim_link(link.id, owner="b", seconds=60)  # taken over
-        await store.release_links(owner="b")
-        assert await store.claim_link(link.id, owner="a", seconds=60)
+        await store.links.activate(link.id, "1.1")
+        assert await store.links.claim(link.id, owner="a", seconds=60)
+        assert not await store.links.claim(link.id, owner="b", seconds=60)
+        assert await store.links.claim(link.id, owner="a", seconds=-1)  # renewed, then lapsed at once
+        assert await store.links.claim(link.id, owner="b", seconds=60)  # taken over
+        await store.links.release(owner="b")
+        assert await store.links.claim(link.id, owner="a", seconds=60)
         await store.close()
 
     asyncio.run(scenario())

@@ -18,10 +18,6 @@ from pydantic import TypeAdapter, ValidationError
 from bot.errors import (
     AmbiguousWrite,
     InvalidInput,
-    NotFound,
-    PermissionDenied,
-    RateLimited,
-    Rejected,
     Unavailable,
 )
 from bot.http import RetryPolicy, send
@@ -41,6 +37,7 @@ from bot.providers.cloudforce_one.models import (
     RequestEdit,
     RequestItem,
 )
+from bot.providers.errors import error_for_status, garbled
 from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
@@ -108,28 +105,14 @@ class CloudforceOne:
         try:
             envelope = Envelope.model_validate_json(response.content)
         except ValidationError:
-            if response.is_success and not idempotent:
-                raise AmbiguousWrite("garbled answer to a write", provider=self.display_name,
-                                     status=response.status_code) from None
-            raise Unavailable(f"garbled answer (HTTP {response.status_code})", provider=self.display_name,
-                              status=response.status_code) from None
+            raise garbled(response, provider=self.display_name, idempotent=idempotent) from None
         if response.is_success and envelope.success:
             return envelope.result
         raise self._error(response, envelope)
 
     def _error(self, response: httpx.Response, envelope: Envelope) -> Exception:
         detail = "; ".join(f"{e.message} (code {e.code})" for e in envelope.errors) or f"HTTP {response.status_code}"
-        status = response.status_code
-        kwargs: dict[str, Any] = {"provider": self.display_name, "status": status}
-        if status == 404:
-            return NotFound(detail, **kwargs)
-        if status in (401, 403):
-            return PermissionDenied(f"access denied: {detail}", **kwargs)
-        if status == 429:
-            return RateLimited(detail, retry_after=60.0, **kwargs)
-        if status >= 500:
-            return Unavailable(detail, **kwargs)
-        return Rejected(detail, **kwargs)
+        return error_for_status(response.status_code, detail, provider=self.display_name)
 
     async def get_request(self, request_id: str) -> RequestInfo:
         result = await self._call("GET", self._path(request_id))

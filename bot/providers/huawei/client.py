@@ -28,18 +28,16 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import (
-    AmbiguousWrite,
-    ConfigError,
     InvalidInput,
     NotFound,
     PermissionDenied,
     ProviderError,
-    RateLimited,
     Rejected,
     Unavailable,
 )
-from bot.http import RetryPolicy, build_client, send
+from bot.http import RetryPolicy, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.errors import error_for_status, garbled
 from bot.providers.huawei.models import (
     CreateMessageDoV2,
     CreateMessageV2Req,
@@ -48,8 +46,6 @@ from bot.providers.huawei.models import (
     QueryMessageInfoV2,
     ShowCaseDetailResponse,
 )
-from bot.providers.huawei.signing import HuaweiAkSkAuth
-from bot.settings import Settings
 from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
@@ -201,11 +197,7 @@ class HuaweiOSM:
             return body
         if not response.is_success:
             return {}  # an error page from a gateway: the status says enough
-        if not idempotent:
-            raise AmbiguousWrite("garbled answer to a write", provider=self.display_name,
-                                 status=response.status_code)
-        raise Unavailable(f"garbled answer (HTTP {response.status_code})", provider=self.display_name,
-                          status=response.status_code)
+        raise garbled(response, provider=self.display_name, idempotent=idempotent)
 
     def _error(self, status: int, code: str, message: str, *, idempotent: bool) -> ProviderError:
         detail = f"{message or 'error'} ({code})" if code else f"HTTP {status}"
@@ -215,15 +207,10 @@ class HuaweiOSM:
         if code == NO_PERMISSION_CODE:
             return NotFound(f"no such case for this account, or no permission on it: {detail}. Cases of other "
                             "IAM users need HUAWEI_GROUP_ID", **kwargs)
-        if code == SERVER_ERROR_CODE or status >= 500:
-            if not idempotent:
-                return AmbiguousWrite(f"server error: {detail}", **kwargs)
-            return Unavailable(f"server error: {detail}", **kwargs)
-        if status == 404:
-            return NotFound(detail, **kwargs)
-        if status == 429:
-            return RateLimited(detail, retry_after=60.0, **kwargs)
-        return Rejected(detail, **kwargs)
+        # Business errors arrive with HTTP 200: by their code, a server error is a 5xx, others refusals.
+        effective = 500 if code == SERVER_ERROR_CODE else status if status >= 400 else 400
+        return error_for_status(effective, detail, provider=self.display_name, idempotent=idempotent,
+                                server="server error: ")
 
     def _query(self, **params: Any) -> dict[str, Any]:
         return {k: v for k, v in {**params, "group_id": self._group_id}.items() if v is not None}
@@ -332,40 +319,3 @@ def _title(description: str | None) -> str | None:
 
 def _status(status: int | None) -> str | None:
     return None if status is None else STATUS_NAMES.get(status, f"status {status}")
-
-
-def build_huawei(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> HuaweiOSM | None:
-    """The provider, or None when no Huawei credentials are set. Raises ConfigError on half a pair."""
-    ak = settings.huawei_ak or None
-    sk = settings.huawei_sk.get_secret_value() if settings.huawei_sk else None
-    token = settings.huawei_auth_token.get_secret_value() if settings.huawei_auth_token else None
-    if not (ak or sk or token):
-        return None
-    if bool(ak) != bool(sk):
-        missing = "HUAWEI_SK" if ak else "HUAWEI_AK"
-        raise ConfigError(f"{missing}: missing; HUAWEI_AK and HUAWEI_SK go together")
-    if ak and not settings.huawei_domain_id:
-        raise ConfigError("HUAWEI_DOMAIN_ID: required with HUAWEI_AK/HUAWEI_SK (OSM is a global service; "
-                          "signed calls name the account)")
-    if not settings.huawei_endpoint.startswith(("http://", "https://")):
-        raise ConfigError("HUAWEI_ENDPOINT: must be an http(s) URL such as https://osm.myhuaweicloud.com")
-    if settings.huawei_group_id and len(settings.huawei_group_id) > 64:
-        raise ConfigError("HUAWEI_GROUP_ID: at most 64 characters")
-    try:
-        zone = parse_zone(settings.huawei_time_zone)
-    except ValueError:
-        raise ConfigError("HUAWEI_TIME_ZONE: must look like GMT+8, GMT-03:30 or GMT+0") from None
-    headers = {"X-Language": settings.huawei_language, "X-Time-Zone": settings.huawei_time_zone}
-    if settings.huawei_site is not None:
-        headers["X-Site"] = str(settings.huawei_site)
-    if not ak and token:
-        headers["X-Auth-Token"] = token
-    client = build_client(base_url=settings.huawei_endpoint.rstrip("/"), headers=headers,
-                          timeout=settings.http_timeout_seconds, transport=transport)
-    if ak and sk:
-        client.auth = HuaweiAkSkAuth(ak=ak, sk=sk, domain_id=settings.huawei_domain_id)
-        auth_settings = "HUAWEI_AK, HUAWEI_SK and HUAWEI_DOMAIN_ID"
-    else:
-        auth_settings = "HUAWEI_AUTH_TOKEN (an IAM token expires after 24 hours)"
-    return HuaweiOSM(client, auth_settings=auth_settings, group_id=settings.huawei_group_id or None, zone=zone)
-

@@ -21,17 +21,15 @@ from pydantic import ValidationError
 
 from bot.errors import (
     AmbiguousWrite,
-    ConfigError,
     InvalidInput,
-    NotFound,
     PermissionDenied,
     ProviderError,
-    RateLimited,
     Rejected,
     Unavailable,
 )
-from bot.http import RetryPolicy, build_client, retry_after_seconds, send
+from bot.http import RetryPolicy, retry_after_seconds, send
 from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.errors import DEFAULT_RETRY_AFTER, error_for_status, garbled
 from bot.providers.jitsudo.models import (
     AccessRequest,
     AccessRequestStatus,
@@ -42,7 +40,6 @@ from bot.providers.jitsudo.models import (
     RequestMessageList,
     parse_time,
 )
-from bot.settings import Settings
 from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
@@ -60,7 +57,7 @@ ROLES: dict[str, str | None] = {"user": None, "approver": "approver", "ai": "AI"
 TENANT_MISMATCH = "tenant_mismatch"
 
 
-def _uuid(raw: str) -> str | None:
+def canonical_uuid(raw: str) -> str | None:
     candidate = raw.strip().lower()
     return candidate if len(candidate) == 36 and _UUID.match(candidate) else None
 
@@ -89,7 +86,7 @@ class JITSudo:
         self._policy = policy or RetryPolicy()
 
     def validate_request_id(self, raw: str) -> str:
-        canonical = _uuid(raw)
+        canonical = canonical_uuid(raw)
         if canonical is None:
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
             raise InvalidInput(
@@ -113,11 +110,7 @@ class JITSudo:
         try:
             return response.json()
         except ValueError:
-            if not idempotent:
-                raise AmbiguousWrite("garbled answer to a write", provider=self.display_name,
-                                     status=response.status_code) from None
-            raise Unavailable(f"garbled answer (HTTP {response.status_code})", provider=self.display_name,
-                              status=response.status_code) from None
+            raise garbled(response, provider=self.display_name, idempotent=idempotent) from None
 
     def _error(self, response: httpx.Response) -> ProviderError:
         status = response.status_code
@@ -137,15 +130,10 @@ class JITSudo:
             return Rejected(notices, **kwargs)
         if notices:
             detail = f"{detail}; {notices}"
-        if status == 404:
-            return NotFound(detail, **kwargs)
-        if status in (401, 403):
-            return PermissionDenied(f"access denied: {detail}", **kwargs)
-        if status == 429:
-            return RateLimited(detail, retry_after=retry_after_seconds(response, 60.0), **kwargs)
-        if status >= 500 or status < 400:
+        if status < 400:
             return Unavailable(f"unexpected answer: {detail}", **kwargs)
-        return Rejected(detail, **kwargs)
+        return error_for_status(status, detail, provider=self.display_name, server="unexpected answer: ",
+                                retry_after=retry_after_seconds(response, DEFAULT_RETRY_AFTER))
 
     async def probe(self) -> str:
         # listRequests with one item checks the credential and X-Tenant-ID without naming a request.
@@ -249,25 +237,3 @@ def _slack_metadata(context: SlackContext | None) -> dict[str, Any] | None:
         return None
     fields = {"slack_channel": context.channel, "slack_user": context.user, "slack_permalink": context.permalink}
     return {key: value for key, value in fields.items() if value}
-
-
-def build_jitsudo(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> JITSudo | None:
-    """The JITSudo provider, or None when JITSUDO_BASE_URL is not set; ConfigError names a bad setting."""
-    base_url = (settings.jitsudo_base_url or "").strip()
-    if not base_url:
-        return None
-    if not base_url.startswith(("http://", "https://")):
-        raise ConfigError("JITSUDO_BASE_URL: must be an http(s) URL such as https://jitsudo.example.com")
-    if not settings.jitsudo_tenant_id:
-        raise ConfigError("JITSUDO_TENANT_ID: required with JITSUDO_BASE_URL (the tenant's UUID)")
-    tenant_id = _uuid(settings.jitsudo_tenant_id)
-    if tenant_id is None:
-        raise ConfigError("JITSUDO_TENANT_ID: must be the tenant's UUID, e.g. 2489e9ad-2ee2-8e00-8ec9-32d5f69181c0")
-    api_key = settings.jitsudo_api_key.get_secret_value() if settings.jitsudo_api_key else None
-    token = settings.jitsudo_bearer_token.get_secret_value() if settings.jitsudo_bearer_token else None
-    if not api_key and not token:
-        raise ConfigError("JITSUDO_API_KEY or JITSUDO_BEARER_TOKEN: one is required with JITSUDO_BASE_URL")
-    headers = auth_headers(api_key=api_key, bearer_token=token, tenant_id=tenant_id)
-    client = build_client(base_url=base_url.rstrip("/"), headers=headers, timeout=settings.http_timeout_seconds,
-                          transport=transport)
-    return JITSudo(client)

@@ -1,0 +1,192 @@
+"""The links table: one row per linked Slack thread, its poll cursor and which replica holds its lease.
+
+A link's state: `linking` (written before its root message is posted) -> `active` -> `unlinked`. The insert
+in state `linking` is the claim on the request: the partial unique index `uq_links_live_request` (migration
+6) lets one live link per request exist, on SQLite and PostgreSQL alike. A `linking` row left behind by a
+crash between the claim and the post would hold its request for ever; after LINKING_STALE_SECONDS it is given
+up to the next claim.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import AlreadyLinked
+from bot.models import Link, LinkState
+from bot.store import schema
+from bot.store.engine import Database
+
+L = schema.links
+M = schema.messages
+# Longer than a claim can legitimately stay `linking`: one chat.postMessage with its retries.
+LINKING_STALE_SECONDS = 120.0
+
+# On Slack's ack path, built once: building a statement costs more than running it on SQLite.
+_FOR_THREAD = select(L).where(L.c.channel_id == bindparam("channel_id"), L.c.thread_ts == bindparam("thread_ts"),
+                              L.c.state == LinkState.ACTIVE)
+
+
+class LinkRows:
+    """Reads and named changes of links."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _one(self, stmt: Any, parameters: dict[str, Any] | None = None) -> Link | None:
+        rows = await self._db.fetch(stmt, parameters)
+        return Link(**rows[0]) if rows else None
+
+    async def _all(self, stmt: Any) -> list[Link]:
+        return [Link(**r) for r in await self._db.fetch(stmt)]
+
+    # reads -------------------------------------------------------------------------------------------
+
+    async def get(self, link_id: int) -> Link | None:
+        return await self._one(select(L).where(L.c.id == link_id))
+
+    async def for_thread(self, channel_id: str, thread_ts: str) -> Link | None:
+        """The active link of a Slack thread, if any."""
+        return await self._one(_FOR_THREAD, {"channel_id": channel_id, "thread_ts": thread_ts})
+
+    async def find(self, *, channel_id: str, provider: str, request_id: str) -> Link | None:
+        """The active (or half-made) link of a request in a channel."""
+        return await self._one(select(L).where(
+            L.c.channel_id == channel_id, L.c.provider == provider, L.c.request_id == request_id,
+            L.c.state != LinkState.UNLINKED).order_by(L.c.id))
+
+    async def live_of_request(self, *, provider: str, request_id: str) -> Link | None:
+        """The link that holds the request, in whichever channel: active, or being linked right now."""
+        return await self._one(select(L).where(
+            L.c.provider == provider, L.c.request_id == request_id,
+            or_(L.c.state == LinkState.ACTIVE, and_(L.c.state == LinkState.LINKING,
+                                                    L.c.created_at >= time.time() - LINKING_STALE_SECONDS))))
+
+    async def of_slack_message(self, channel_id: str, slack_ts: str) -> Link | None:
+        """The active link whose map holds this Slack message (for deletions that lack thread_ts)."""
+        return await self._one(select(L).join(M, M.c.link_id == L.c.id).where(
+            L.c.channel_id == channel_id, M.c.slack_ts == slack_ts, L.c.state == LinkState.ACTIVE))
+
+    async def in_channel(self, channel_id: str) -> list[Link]:
+        return await self._all(select(L).where(L.c.channel_id == channel_id, L.c.state == LinkState.ACTIVE)
+                               .order_by(L.c.id))
+
+    async def linked_by(self, user_id: str) -> list[Link]:
+        """The active links a person made (the App Home tab), oldest first."""
+        return await self._all(select(L).where(L.c.created_by == user_id, L.c.state == LinkState.ACTIVE)
+                               .order_by(L.c.id))
+
+    async def active(self) -> list[Link]:
+        return await self._all(select(L).where(L.c.state == LinkState.ACTIVE).order_by(L.c.id))
+
+    # changes -----------------------------------------------------------------------------------------
+
+    async def create(
+        self, *, provider: str, request_id: str, channel_id: str, created_by: str,
+        title: str | None, request_status: str | None, thread_ts: str | None = None, notify: bool = False,
+    ) -> Link:
+        """Claim the request (and `thread_ts`, an existing thread the "Link thread to request" shortcut takes)
+        for a new link in state `linking`, before its root message is posted. Raises AlreadyLinked when the
+        request, or the thread, has a live link already: the database decides (uq_links_live_request,
+        uq_links_thread), so of claims made at the same moment, on one replica or several, one wins."""
+        now = time.time()
+        try:
+            async with self._db.write() as conn:
+                # A claim abandoned by a crash between its insert and its post gives the request up.
+                await conn.execute(update(L).where(
+                    L.c.provider == provider, L.c.request_id == request_id, L.c.state == LinkState.LINKING,
+                    L.c.created_at < now - LINKING_STALE_SECONDS).values(state=LinkState.UNLINKED))
+                if thread_ts is not None:
+                    # A thread linked before and unlinked since keeps its old row; only one row may hold it.
+                    await conn.execute(update(L).where(
+                        L.c.channel_id == channel_id, L.c.thread_ts == thread_ts,
+                        L.c.state == LinkState.UNLINKED).values(thread_ts=None))
+                inserted = (await conn.execute(L.insert().values(
+                    provider=provider, request_id=request_id, channel_id=channel_id, state=LinkState.LINKING,
+                    thread_ts=thread_ts, title=title, request_status=request_status, created_by=created_by,
+                    created_at=now, polls=0, notify_linker=notify).returning(*L.c))).mappings().one()
+        except IntegrityError:
+            raise await self._taken(provider=provider, request_id=request_id, channel_id=channel_id,
+                                    thread_ts=thread_ts) from None
+        return Link(**inserted)
+
+    async def _taken(self, *, provider: str, request_id: str, channel_id: str,
+                     thread_ts: str | None) -> AlreadyLinked:
+        """Which live link made a claim fail: the request's, else the thread's."""
+        found = await self._one(select(L).where(
+            L.c.provider == provider, L.c.request_id == request_id, L.c.state != LinkState.UNLINKED))
+        if found is not None:
+            return AlreadyLinked(found)
+        if thread_ts is not None:
+            found = await self._one(select(L).where(
+                L.c.channel_id == channel_id, L.c.thread_ts == thread_ts, L.c.state != LinkState.UNLINKED))
+            if found is not None:
+                return AlreadyLinked(found, thread=True)
+        return AlreadyLinked(None)
+
+    async def activate(self, link_id: int, thread_ts: str, *, linked_ts: str | None = None) -> None:
+        """`linking` -> `active`. `linked_ts`: for a thread that existed before, where its bridged part begins."""
+        async with self._db.write() as conn:
+            if linked_ts is not None:
+                # A thread linked before and unlinked since keeps its old row; only one row may hold it.
+                await conn.execute(update(L).where(
+                    L.c.channel_id == select(L.c.channel_id).where(L.c.id == link_id).scalar_subquery(),
+                    L.c.thread_ts == thread_ts, L.c.state == LinkState.UNLINKED).values(thread_ts=None))
+            await conn.execute(update(L).where(L.c.id == link_id).values(
+                thread_ts=thread_ts, state=LinkState.ACTIVE, linked_ts=linked_ts))
+
+    async def unlink(self, link_id: int) -> None:
+        """-> `unlinked`: the thread and the request go their own ways."""
+        async with self._db.write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(state=LinkState.UNLINKED))
+
+    async def set_notify_linker(self, link_id: int, on: bool) -> None:
+        """Whether the person who linked is mentioned when the other side answers."""
+        async with self._db.write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(notify_linker=on))
+
+    async def claim(self, link_id: int, *, owner: str, seconds: float) -> bool:
+        """Take or renew this replica's lease on a link; False while another replica holds it.
+
+        One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win.
+        """
+        now = time.time()
+        async with self._db.write() as conn:
+            result = await conn.execute(update(L).where(
+                L.c.id == link_id, L.c.state == LinkState.ACTIVE,
+                or_(L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now),
+            ).values(lease_owner=owner, lease_until=now + seconds))
+        return bool(result.rowcount)
+
+    async def release(self, *, owner: str) -> None:
+        """On a clean shutdown: let other replicas take this one's links at once."""
+        async with self._db.write() as conn:
+            await conn.execute(update(L).where(L.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
+
+    async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None,
+                          activity_at: float | None = None, active: bool = False,
+                          next_poll_at: float | None = None) -> None:
+        """After a poll. `activity_at`: when the newest message it found was written, which moves the
+        conversation's last activity forward (never back); `active`: it found something new (now, then)."""
+        now = time.time()
+        values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": now}
+        moved = now if active and activity_at is None else activity_at
+        if moved is not None:
+            values["last_activity_at"] = case((L.c.last_activity_at.is_(None), moved),
+                                              (L.c.last_activity_at < moved, moved), else_=L.c.last_activity_at)
+        if next_poll_at is not None:
+            values["next_poll_at"] = next_poll_at
+        if cursor is not None:
+            values["poll_cursor"] = cursor
+        if request_status is not None:
+            values["request_status"] = request_status
+        async with self._db.write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(**values))
+
+    async def mark_slack_reply(self, link_id: int) -> None:
+        """A reply from Slack was created on the request: analysts will likely answer, so poll it soon."""
+        async with self._db.write() as conn:
+            await conn.execute(update(L).where(L.c.id == link_id).values(last_slack_reply_at=time.time()))
