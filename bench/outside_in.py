@@ -47,7 +47,8 @@ from typing import Any
 import httpx
 
 from request_bridge.embedded import SIGNING_SECRET, sign, wait_for
-from sandbox.cloudforce_one import FakeCloudforceOne, parse_time
+from sandbox.cloudforce_one import FakeCloudforceOne
+from sandbox.cloudforce_one_wire import parse_time
 from sandbox.server import ServerThread
 from sandbox.slack import FakeSlack
 
