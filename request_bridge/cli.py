@@ -65,13 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "migrate", help="create or upgrade the database at DATABASE_URL, then exit",
         description="Create or upgrade the store's schema (serve does this too on start).")
-    commands.add_parser(
+    doctor = commands.add_parser(
         "doctor", help="check the settings, Slack token and scopes, provider credentials and database",
         description="Check every setting, the Slack token (auth.test, and the scopes Slack says it was granted "
                     "versus the ones the bridge needs), each configured provider's credentials with one cheap "
                     "read, and the database (reachable, schema version). Prints a checklist with what to fix; "
-                    "exits 0 when all is well, 1 otherwise. Changes nothing.",
+                    "exits 0 when all is well, 1 otherwise. Changes nothing (unless --write-test).",
         epilog=environment_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    doctor.add_argument("--live", action="store_true",
+                        help="also check, on the real accounts, what the bridge assumes about each provider's API "
+                             "(page base, ignored parameters, time format and zone, cursor, optional routes)")
+    doctor.add_argument("--request", action="append", default=[], metavar="PROVIDER=ID",
+                        help="the request to look at with --live, per provider (e.g. huawei=CS2026010112345678); "
+                             "repeat for each provider")
+    doctor.add_argument("--write-test", action="store_true",
+                        help="with --live: create one marked message on each named request and delete or withdraw "
+                             "it where the provider allows (JITSudo: skipped, it has no delete)")
     commands.add_parser(
         "demo", help="see the bridge work in a few seconds, against built-in simulators (no accounts needed)",
         description="Run the whole bridge against built-in local simulators of Slack and Cloudforce One: no "
@@ -98,8 +107,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "doctor":  # reports bad settings itself, as lines of its checklist
         from bot.ops.doctor import main as doctor
+        from bot.ops.live import parse_requests
 
-        return doctor()
+        if (args.request or args.write_test) and not args.live:
+            parser.error("--request and --write-test go with --live")
+        try:
+            requests = parse_requests(args.request)
+        except ValueError as exc:
+            parser.error(str(exc))
+        return doctor(live=requests if args.live else None, write_test=args.write_test)
     if args.command == "demo":  # needs no settings: it brings its own simulators
         from request_bridge.demo import run as demo
 

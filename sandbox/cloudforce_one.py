@@ -11,6 +11,7 @@ own thread while aiohttp serves from a loop thread, so all state sits behind one
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import threading
@@ -53,6 +54,19 @@ Handler = Callable[[dict[str, Any]], dict[str, Any]]
 CALL = web.RequestKey("call", dict)  # the recorded call, so handlers can mark it injected
 
 
+class _Listing:
+    """One field of the records' `Listing`, read and set as an attribute of the fake."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, fake: Any, owner: type | None = None) -> Any:
+        return getattr(fake._records.listing, self._name)
+
+    def __set__(self, fake: Any, value: Any) -> None:
+        setattr(fake._records.listing, self._name, value)
+
+
 class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
     """Cloudforce One requests and messages, served under ``/client/v4``."""
 
@@ -85,6 +99,11 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
         # Off unless set_rate_limit() is called; then enforced as Cloudflare documents it.
         self.rate_limit: WindowLimit | None = None
         self._app = self._build_app()
+
+    # How the message list pages (sandbox/cloudforce_one_records.py `Listing`), settable on the fake.
+    page_base = _Listing()
+    ignore_page = _Listing()
+    ignore_after = _Listing()
 
     @property
     def messages_touch_request(self) -> bool:
@@ -144,11 +163,15 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
             self._calls.append(call)
         request[CALL] = call
         try:
-            return await handler(request)
+            response = await handler(request)
         except web.HTTPNotFound:
-            return failure(404, CODE_NO_ROUTE, "No route for the URI")
+            response = failure(404, CODE_NO_ROUTE, "No route for the URI")
         except web.HTTPMethodNotAllowed:
-            return failure(405, CODE_METHOD_NOT_ALLOWED, "Method not allowed")
+            response = failure(405, CODE_METHOD_NOT_ALLOWED, "Method not allowed")
+        if isinstance(response, web.Response) and response.content_type == "application/json":
+            with self._lock, contextlib.suppress(ValueError):  # an injected garbled answer is no JSON
+                call["answer"] = json.loads(response.text or "")  # what was answered, for tests to check
+        return response
 
     def set_rate_limit(self, *, requests: int = 1200, window: float = 300, block: float = 300) -> WindowLimit:
         """Enforce Cloudflare's limit (by default its documented 1,200 calls per 5 minutes, 5-minute block)."""
@@ -171,6 +194,7 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
 
     def _route(self, op: str, handler: Handler) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def serve(request: web.Request) -> web.StreamResponse:
+            request[CALL]["op"] = op
             fault = self._take_fault(op, request[CALL])
             kind = fault.kind if fault else None
             if fault is not None and kind not in ("slow", "apply_then_500"):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sandbox.cloudforce_one_checks import check_enum, content_field, paging, sort_order, time_field
+from sandbox.cloudforce_one_checks import check_enum, content_field, int_field, paging, sort_order, time_field
 from sandbox.cloudforce_one_wire import (
     CODE_INVALID_FIELD,
     CODE_MESSAGE_NOT_FOUND,
@@ -31,6 +32,17 @@ from sandbox.cloudforce_one_wire import (
 )
 
 
+@dataclass
+class Listing:
+    """How the message list pages, where the spec leaves it open. `page_base` 1 is Cloudflare's v4
+    convention (page 0 read as page 1); 0 makes page 0 the first and page 1 the second. `ignore_page`
+    answers every page with the first; `ignore_after` lists messages from the start whatever `after` says."""
+
+    page_base: int = 1
+    ignore_page: bool = False
+    ignore_after: bool = False
+
+
 class Records:
     def __init__(self, clock: Callable[[], datetime]) -> None:
         self._clock = clock
@@ -44,6 +56,7 @@ class Records:
         # time"). The spec does not say; off, the request list sorted by `updated` shows no conversation's
         # activity, and the bridge must do as well without that hint (bot/bridge/hints.py).
         self.messages_touch_request = False
+        self.listing = Listing()
 
     def list_requests(self, ctx: dict[str, Any]) -> dict[str, Any]:
         body = ctx["body"]
@@ -115,12 +128,14 @@ class Records:
                 400, CODE_INVALID_FIELD, f"sort_by: must be one of {', '.join(MESSAGE_SORT_FIELDS)}"
             )
         items = list(self.messages[ctx["request_id"]].values())
-        if after is not None:
+        if after is not None and not self.listing.ignore_after:
             items = [m for m in items if m["created"] > after]
         if before is not None:
             items = [m for m in items if m["created"] < before]
         items.sort(key=lambda m: (m[sort_by], m["id"]), reverse=sort_order(body))
-        start = (page - 1) * per_page
+        number = int_field(body, "page")
+        first = 0 if self.listing.ignore_page else number if self.listing.page_base == 0 else page - 1
+        start = first * per_page
         # No result_info: the spec defines none, so callers page until fewer than per_page return.
         return envelope([wire_message(m) for m in items[start : start + per_page]])
 

@@ -14,6 +14,7 @@ from sandbox.server import serving
 from sandbox.slack import FakeSlack
 from tests.databases import STORES, postgres_database
 from tests.harness import RunningBot, bot_settings
+from tests.oracles.cloudflare_types import problems as cloudflare_problems
 
 
 @pytest.fixture
@@ -26,8 +27,13 @@ def slack() -> Iterator[FakeSlack]:
 
 @pytest.fixture
 def cf() -> Iterator[FakeCloudforceOne]:
+    """The Cloudforce One simulator; afterwards every answer it gave is checked against the official SDK's
+    response types (tests/oracles/cloudflare_types.py), so no test passes on an answer Cloudflare could not
+    give."""
     with serving(FakeCloudforceOne()) as fake:
         yield fake
+        departures = [p for call in fake.calls for p in cloudflare_problems(call)]
+        assert not departures, departures
 
 
 @pytest.fixture

@@ -121,6 +121,17 @@ class Outbound:
         await self._store.links.mark_slack_reply(link.id)  # an analyst will likely answer: the poller looks sooner
         metrics.relayed("to_provider", link.provider, "created")
 
+    async def _with_id(self, row: MappedMessage, link: Link, provider: Provider) -> MappedMessage:
+        """A sent message whose create answer named no id (Huawei's) gets it from the provider's list, so
+        that it can be deleted before a poll has seen it."""
+        if row.provider_message_id is not None:
+            return row
+        found = await self._find_created(row, link, provider)
+        if found is None:
+            return row
+        await self._store.messages.mark_sent(row.id, found.id)
+        return await self._store.messages.by_provider_id(link.id, found.id) or row
+
     async def _find_created(self, row: MappedMessage, link: Link, provider: Provider) -> ProviderMessage | None:
         since = datetime.fromtimestamp(row.created_at - RECONCILE_WINDOW_SECONDS, UTC)
         after = since.isoformat().replace("+00:00", "Z")
@@ -193,6 +204,8 @@ class Outbound:
             return
         parts = await self._parts(link, event.slack_ts)
         sent = [p for p in parts if p.state == MessageState.SENT]
+        if isinstance(provider, SupportsDelete):
+            sent = [await self._with_id(p, link, provider) for p in sent]
         if sent and (not isinstance(provider, SupportsDelete) or any(p.provider_message_id is None for p in sent)):
             await self._tell(link, row.slack_user, f"{provider.display_name} cannot delete messages: "
                                                    "your reply stays on the request.")

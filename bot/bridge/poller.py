@@ -17,6 +17,8 @@ from datetime import datetime
 
 from bot import metrics
 from bot.bridge import schedule
+from bot.bridge.batch_hints import BatchHints
+from bot.bridge.facts import LearnedFacts
 from bot.bridge.hints import ChangeHints, stamp
 from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
@@ -33,6 +35,7 @@ from bot.slack.post_texts import status_text
 from bot.store.database import Store
 
 log = logging.getLogger(__name__)
+HINTED_INTERVAL = 1e-3  # a request with news, by a batch hint: due at once
 
 
 @dataclass
@@ -93,6 +96,8 @@ class Poller:
         self._locks = locks
         self._settings = settings
         self._busy = asyncio.Lock()
+        self._batch = BatchHints(every=settings.poll_interval_seconds)
+        self._facts = LearnedFacts(store)
 
     async def wait_idle(self) -> None:
         """Return once no poll is running (used on shutdown, before the store closes)."""
@@ -121,7 +126,13 @@ class Poller:
                 for link in links.values():
                     if link.request_id == request_id:
                         self._hinted[link.id] = now
-            candidates = {link_id: self._candidate(link, now) for link_id, link in links.items()}
+            # A provider that says in one call which requests have news: those now, the rest at the
+            # staleness bound (bot/bridge/batch_hints.py).
+            batch = await self._batch.hinted(name, self._providers[name],
+                                             [link.request_id for link in links.values()], now=now)
+            candidates = {link_id: self._candidate(link, now) if batch is None else schedule.Candidate(
+                link_id, link.last_polled_at, HINTED_INTERVAL if link.request_id in batch else self._bounds.stale)
+                for link_id, link in links.items()}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
             mine = [candidates[link.id] for link in links.values()
                     if link.id not in self._running and not self._held_elsewhere(link, now)]
@@ -240,6 +251,7 @@ class Poller:
                 await self._post(row, link, provider)
                 result.posted += 1
 
+        await self._facts.recall(link.provider, provider)  # what an earlier run learned about its API
         messages = await provider.list_messages(link.request_id, after=None if result.full else link.poll_cursor)
         by_id = {r.provider_message_id: r for r in await self._store.messages.of_link(link.id)
                  if r.provider_message_id}
@@ -290,6 +302,8 @@ class Poller:
                                  changed=bool(result.edited or result.deleted))
         await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, activity_at=activity,
                                       next_poll_at=now + self._interval(link, now, active=activity is not None))
+        self._batch.polled(link.provider, link.request_id)
+        await self._facts.keep(link.provider, provider)
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,
                                     "deleted": result.deleted, "adopted": result.adopted, "full": result.full})

@@ -7,8 +7,7 @@ Every check is one cheap call; nothing is written anywhere (the database is read
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from slack_sdk.errors import SlackApiError
@@ -19,6 +18,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.errors import ConfigError, NotFound, PermissionDenied, ProviderError, RateLimited, Unavailable
 from bot.logs import Redactor, configure
+from bot.ops.checks import Check, render
+from bot.ops.live import live_checks
 from bot.providers import registry
 from bot.providers.base import Provider
 from bot.service import build_providers
@@ -30,27 +31,6 @@ from bot.store.migrations import MIGRATIONS, current_version
 # Slack errors that mean the token itself is wrong, not the network.
 TOKEN_ERRORS = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired",
                 "not_allowed_token_type"}
-
-
-@dataclass(frozen=True)
-class Check:
-    ok: bool
-    what: str
-    detail: str
-    fix: str = ""
-
-
-def render(checks: Iterable[Check]) -> str:
-    """The checklist: one ✓/✗ line per check, a `fix:` line under each failure, then a summary."""
-    checks = list(checks)
-    lines = []
-    for check in checks:
-        lines.append(f"{'✓' if check.ok else '✗'} {check.what}: {check.detail}")
-        if check.fix and not check.ok:
-            lines.append(f"    fix: {check.fix}")
-    failed = sum(not c.ok for c in checks)
-    lines.append(f"all well ({len(checks)} checks)" if not failed else f"{failed} of {len(checks)} checks failed")
-    return "\n".join(lines)
 
 
 def scope_purpose(scope: str) -> str:
@@ -231,14 +211,17 @@ async def _database(settings: Settings) -> list[Check]:
     return [await database_check(settings)]
 
 
-def main() -> int:
-    """Run every check, print the checklist (secrets masked), return the exit code."""
+def main(*, live: Mapping[str, str] | None = None, write_test: bool = False) -> int:
+    """Run every check, print the checklist (secrets masked), return the exit code. With `live` (provider
+    name -> request id), also check on the real accounts what the bridge assumes about their APIs."""
     settings, checks = settings_checks()
     secrets = settings.secrets() if settings is not None else []
     configure(level="WARNING", fmt=settings.log_format if settings else "text", secrets=secrets)
     if settings is not None:
         try:
             checks += asyncio.run(run_checks(settings))
+            if live is not None:
+                checks += asyncio.run(live_checks(settings, live, write_test=write_test))
         except ConfigError as exc:  # e.g. an unsupported DATABASE_URL scheme
             checks.append(Check(False, "settings", str(exc), "correct it in the environment or .env"))
     text = render(checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,6 +91,48 @@ class SupportsUpdate(Protocol):
 @runtime_checkable
 class SupportsDelete(Protocol):
     async def delete_message(self, request_id: str, message_id: str) -> None: ...
+
+
+@runtime_checkable
+class SupportsBatchPoll(Protocol):
+    """Providers that tell in one call which of many requests have new messages (the poller then reads
+    only those, and the rest at the slowest pace, to reconcile)."""
+
+    async def changed_requests(self, request_ids: Sequence[str]) -> set[str]: ...
+
+
+@runtime_checkable
+class SupportsLearning(Protocol):
+    """Providers that learn from answers what no document settles (e.g. where pages start); the bridge
+    keeps what they learned in the store (bot/store/facts.py), so a restart does not learn it again."""
+
+    def learned(self) -> dict[str, str]:
+        """What was learned so far, as names and values."""
+        ...
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        """Start from what an earlier run learned."""
+        ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One assumption about the real account, as `request-bridge doctor --live` found it."""
+
+    ok: bool
+    what: str
+    detail: str
+    fix: str = ""  # what to set, or what the bridge does about it, when the assumption does not hold
+
+
+@runtime_checkable
+class SupportsLiveCheck(Protocol):
+    """Providers that check, on the real account, what the bridge assumes about their API."""
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """Read-only (a few calls) unless `write_test`: then one marked message is created, and deleted
+        where the provider allows it."""
+        ...
 
 
 @dataclass(frozen=True)

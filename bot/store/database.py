@@ -5,6 +5,7 @@
     store.events     slack_events (bot/store/events.py): the durable inbox of Slack events
     store.budgets    provider_budgets (bot/store/budgets.py): one shared token bucket per provider
     store.creations  request_creations (bot/store/creations.py): `/request new` submissions
+    store.facts      provider_facts (bot/store/facts.py): what the bridge learned about each provider's API
 
 Connections, transactions and the SQLite tuning live in bot/store/engine.py alone.
 """
@@ -20,6 +21,7 @@ from bot.store.budgets import BudgetRows
 from bot.store.creations import CreationRows
 from bot.store.engine import Database
 from bot.store.events import EventRows
+from bot.store.facts import FactRows
 from bot.store.links import LinkRows
 from bot.store.messages import MessageRows
 
@@ -36,6 +38,7 @@ class Store:
         self.events = EventRows(db)
         self.budgets = BudgetRows(db)
         self.creations = CreationRows(db)
+        self.facts = FactRows(db)
 
     @classmethod
     async def open(cls, url: str) -> Store:

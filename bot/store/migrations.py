@@ -83,6 +83,11 @@ def _duplicate_links(live: Sequence[Row[Any]]) -> list[Row[Any]]:
     return extra
 
 
+def _v7_provider_facts(conn: Connection) -> None:
+    # What the bridge learned about each provider's API (bot/store/facts.py).
+    schema.provider_facts.create(conn, checkfirst=True)
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
@@ -91,6 +96,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (4, _v4_notify_and_linked_ts),
     (5, _v5_request_creations),
     (6, _v6_one_live_link_per_request),
+    (7, _v7_provider_facts),
 ]
 
 

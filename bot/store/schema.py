@@ -151,3 +151,14 @@ request_creations = Table(
     Column("request_id", String(64)),
     Column("created_at", Float, nullable=False),
 )
+
+# Added by migration 7: what the bridge learned about a provider's API from its answers (Cloudforce One's page
+# base, a JITSudo route that is not there), so that a restart or another replica does not pay to learn it again.
+provider_facts = Table(
+    "provider_facts",
+    metadata,
+    Column("provider", String(32), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+    Column("learned_at", Float, nullable=False),
+)

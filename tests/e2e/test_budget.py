@@ -96,7 +96,7 @@ def test_the_tick_polls_only_links_that_are_due(make_bot: Any, slack: FakeSlack,
     bot = make_bot(poll_interval_seconds=60)
     request_id, _ = link_request(bot, slack, cf)  # linking polled it (the back-fill) a moment ago
     cf.clear_calls()
-    assert bot.run(bot.service.poller.poll_due()) == []
+    assert bot.tick() == []
     assert [c for c in cf.calls if request_id in c["path"]] == []  # only the change list was read
     assert list(bot.poll()) == [1]  # a forced sweep still polls every link
 
@@ -137,12 +137,11 @@ def test_a_change_list_brings_a_quiet_links_poll_forward_and_never_replaces_it(
     cf.messages_touch_request = touched  # whether the provider's `updated` follows its conversations
     bot = make_bot(poll_interval_seconds=60, change_hint_seconds=hints)
     request_id, thread = link_request(bot, slack, cf)
-    assert bot.run(bot.service.poller.poll_due()) == []  # not due (the back-fill just polled it); the list read
+    assert bot.tick() == []  # not due (the back-fill just polled it); the list read
     cf.add_message(request_id, author="ana@cloudflare.com", content="an answer")
     found = {"provider": "cloudforce-one", "cause": "hint", "found": "yes"}
     before = metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0
-    started = bot.run(bot.service.poller.poll_due())
-    bot.run(bot.service.poller.wait_idle())
+    started = bot.tick()
     hinted = hints > 0 and touched
     assert started == ([1] if hinted else [])
     assert (metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0) == before + hinted

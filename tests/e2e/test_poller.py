@@ -7,6 +7,7 @@ import threading
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests import events
+from tests.conftest import restart
 from tests.harness import RunningBot, bot_settings, wait_for
 from tests.helpers import CHANNEL, created_contents, link_request, thread_texts
 
@@ -34,7 +35,8 @@ def test_polls_ask_only_for_what_is_new(bot: RunningBot, slack: FakeSlack, cf: F
     lists = cf.calls_matching("POST", f"{request_id}/message")
     assert len(lists) == 1
     body = lists[0]["json"]
-    assert body["page"] == 1 and body["sort_by"] == "created" and body["sort_order"] == "asc" and body["after"]
+    assert body["page"] == 0  # the first page, whichever base the server has
+    assert body["sort_by"] == "created" and body["sort_order"] == "asc" and body["after"]
     assert thread_texts(slack, thread)[-1].endswith("two")
 
 
@@ -48,7 +50,8 @@ def test_a_long_conversation_is_backfilled_across_pages_in_order(
     link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
     texts = thread_texts(slack, link.thread_ts)
     assert [t.rsplit("\n", 1)[1] for t in texts] == [f"m{n:03d}" for n in range(120)]
-    assert len(cf.calls_matching("POST", f"{request_id}/message")) == 3  # 50 + 50 + 20
+    # 50, then page 1 repeating page 0 (the server is 1-based: learned once, for the account), 50, 20.
+    assert [c["json"]["page"] for c in cf.calls_matching("POST", f"{request_id}/message")] == [0, 1, 2, 3]
 
 
 def test_the_bridges_own_messages_are_never_echoed(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
@@ -166,3 +169,21 @@ def test_the_scheduler_polls_on_its_own(slack: FakeSlack, cf: FakeCloudforceOne,
 
 async def _start(bot: RunningBot) -> None:
     bot.service.start_background()
+
+
+def test_the_page_base_learned_before_a_restart_is_not_learned_again(bot: RunningBot, slack: FakeSlack,
+                                                                      cf: FakeCloudforceOne) -> None:
+    request_id = cf.add_request()
+    for n in range(120):
+        cf.add_message(request_id, content=f"m{n:03d}")
+    bot.command(f"link {request_id}", response_url=slack.response_url("link"))
+    wait_for(lambda: slack.responses, timeout=30, what="link")
+    bot.poll(full=True)  # learned (the link's back-fill paged 0, 1, 2, 3), now kept in the store
+    assert bot.run(bot.service.store.facts.of("cloudforce-one"))["page_base"] == "1"
+    bot = restart(bot)
+    try:
+        cf.clear_calls()
+        bot.poll(full=True)
+        assert [c["json"]["page"] for c in cf.calls_matching("POST", f"{request_id}/message")] == [1, 2, 3]
+    finally:
+        bot.stop()

@@ -9,10 +9,19 @@ Follows the OSM message spec (SDK 3.1.211 models, API reference pages, error-cod
   answers HTTP 200 with `OSM.01010002` "No operation permission." (business errors come with 200);
   a successful create answers 200 with both fields empty and no message id.
 - ListMessages: offset 0..65535, limit 0..100 (anything else 400 `OSM.0001`), `count` is the total;
-  messages carry no id. Oldest first (the spec does not say; this fake's choice).
+  messages carry no id. Oldest first unless `newest_first` (the spec does not say). QueryMessageInfoV2
+  declares `content` 0..400: `list_content_limit = 400` cuts it there, as a real list may.
+- ListNewInstantMessages (GET .../cases/instant-messages?case_ids=a&case_ids=b&last_message_time_id=...): the
+  messages of those cases created after the cursor, grouped per case, and the cursor to pass back. The
+  cursor's form is this fake's (`<epoch ms>_<seq>`); without one, every message is listed (at most 100
+  cases per call, else 400 `OSM.0001`: the doc caps `imstatus` at 100).
+- RevokeMessage (POST .../cases/{case_id}/instant-messages/{message_id}/withdraw, the id from
+  ShowCaseDetail): the message leaves every list (what Huawei's console shows instead is not documented).
 - Times are rendered in the zone of `X-Time-Zone` (GMT+8 when absent, as documented), as
-  `time_style` says: "offset" (RFC 3339 with the zone's offset, the default), "naive" (local time, no
-  offset) or "utc" (`...Z`). The wire format is not documented; the Go SDK accepts all three.
+  `time_style` says: "naive" (local time, no offset: the default, the form the official SDK's reader
+  expects, appending `Z`), "utc" (`...Z`) or "offset" (RFC 3339 with the zone's offset, which the
+  official Python SDK cannot read back).
+- `iam_errors`: credentials refused with IAM's nested `{"error": {"code", "message", "title"}}` body.
 Choices of this fake, not the spec's: the 15-minute X-Sdk-Date window (Huawei's signing guide),
 `APIGW.0101` for an unknown route and `APIGW.0308` + Retry-After for an injected 429.
 """
@@ -20,6 +29,7 @@ Choices of this fake, not the spec's: the 15-minute X-Sdk-Date window (Huawei's 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import hmac
@@ -41,7 +51,8 @@ from sandbox.base import CallLog, LoopbackFake
 from sandbox.faults import Fault, FaultInjection, reset_connection
 
 API = "/v2/servicerequest/cases"
-OPS = ("get_request", "list_messages", "create_message", "list_cases")
+OPS = ("get_request", "list_messages", "create_message", "list_cases", "new_messages", "withdraw")
+BATCH_CASES_MAX = 100
 # IncidentInfoV2, as ListCases returns each case.
 CASE_LIST_FIELDS = ("xcustomer_id", "xcustomer_name", "status", "incident_id", "business_type_name",
                     "incident_type_name", "product_category_name", "incident_service_type", "customer_id", "dc_name",
@@ -94,7 +105,14 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
                  token: str = "test-iam-token", customer_name: str = "request-bridge") -> None:
         self.ak, self.sk, self.domain_id, self.token = ak, sk, domain_id, token
         self.customer_name = customer_name  # replier_name of messages created through the API
-        self.time_style = "offset"
+        self.time_style = "naive"
+        self.newest_first = False
+        self.list_content_limit: int | None = None
+        self.iam_errors = False
+        self.honour_time_zone = True
+        # `type_required`: a create body without `type` (as the SDK and the newer doc page send it) is
+        # refused with OSM.0001, as seed 003's older page ("Mandatory: Yes") would have it.
+        self.type_required = False
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self._lock = threading.Lock()
         self._cases: dict[str, dict[str, Any]] = {}
@@ -103,6 +121,10 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         self._init_faults()
         self._app = web.Application(middlewares=[self._record])
         one = API + "/{case_id}"
+        # Before `{case_id}`, which would otherwise take "instant-messages" as a case id.
+        self._app.router.add_get(API + "/instant-messages", self._new_messages)
+        self._app.router.add_post(one + "/instant-messages/{message_id}/withdraw",
+                                  self._route("withdraw", self._withdraw))
         self._app.router.add_get(one, self._route("get_request", self._get_case))
         self._app.router.add_get(one + "/messages", self._route("list_messages", self._list_messages))
         self._app.router.add_post(one + "/message", self._route("create_message", self._create_message))
@@ -118,15 +140,20 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
             body: Any = json.loads(raw) if raw else None
         except ValueError:
             body = None
-        call = {"method": request.method, "path": request.path, "query": dict(request.query), "json": body,
+        call = {"method": request.method, "path": request.path, "query": dict(request.query),
+                "raw_query": request.query_string, "json": body,
                 "body": raw, "headers": dict(request.headers), "injected": None}
         with self._lock:
             self._calls.append(call)
         request[CALL] = call
         try:
-            return await handler(request)
+            response = await handler(request)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
-            return error_body(404, "APIGW.0101", "The API does not exist")
+            response = error_body(404, "APIGW.0101", "The API does not exist")
+        if isinstance(response, web.Response) and response.content_type == "application/json" and response.body:
+            with self._lock, contextlib.suppress(ValueError):  # an injected garbled answer is no JSON
+                call["answer"] = json.loads(response.text or "")  # what was answered, for tests to check
+        return response
 
     def _route(self, op: str, handler: Callable[[web.Request, dict[str, Any]], dict[str, Any]]
                ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -147,7 +174,7 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
                         raise _ApiError(200, CODE_NO_PERMISSION, "No operation permission.")
                     answer = handler(request, {"case_id": case_id, "customer": customer, "zone": zone})
             except _ApiError as err:
-                return error_body(err.status, err.code, err.message)
+                return self._error(err)
             if fault is not None:  # apply_then_500
                 return error_body(500, CODE_INTERNAL, "Internal Server Error")
             return web.json_response(answer)
@@ -169,8 +196,47 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
                 page = [{key: self._render(case[key], zone) if key == "create_time" else copy.deepcopy(case.get(key))
                          for key in CASE_LIST_FIELDS} for case in cases[offset: offset + limit]]
         except _ApiError as err:
-            return error_body(err.status, err.code, err.message)
+            return self._error(err)
         return web.json_response({"total_count": len(cases), "incident_info_list": page})
+
+    async def _new_messages(self, request: web.Request) -> web.StreamResponse:
+        """ListNewInstantMessages: what the listed cases got since the cursor, and the next cursor."""
+        fault = self._take_fault("new_messages", request[CALL])
+        if fault is not None:
+            return _fault_response(request, fault)
+        try:
+            self._authenticate(request)
+            zone = self._check_headers(request)
+            # The official SDK repeats the key (its core sends every list query parameter "multi"),
+            # whatever the operation's CSV collection format says; both forms are taken.
+            case_ids = [c for value in request.query.getall("case_ids", []) for c in value.split(",") if c]
+            cursor = request.query.get("last_message_time_id")
+            if not 1 <= len(case_ids) <= BATCH_CASES_MAX or not (cursor is None or _CURSOR.fullmatch(cursor)):
+                raise _ApiError(400, CODE_PARAM, "Failed")
+            since = tuple(int(n) for n in cursor.split("_")) if cursor else (-1, -1)
+            with self._lock:
+                found = [(case_id, m) for case_id in case_ids if case_id in self._cases
+                         for m in self._ordered(case_id) if _position(m) > since]
+                newest = max((_position(m) for _, m in found), default=since)
+                grouped: dict[str, list[dict[str, Any]]] = {}
+                for case_id, m in found:
+                    grouped.setdefault(case_id, []).append(self._wire(m, zone))
+                answer = {
+                    "imstatus": [{"incident_id": c, "status": 1} for c in grouped],
+                    "immsg": [{"incident_id": c, "message_list": items} for c, items in grouped.items()],
+                    "last_message_time_id": cursor if newest == since and cursor else
+                    f"{max(newest[0], 0)}_{max(newest[1], 0)}",
+                }
+        except _ApiError as err:
+            return self._error(err)
+        return web.json_response(answer)
+
+    def _error(self, err: _ApiError) -> web.Response:
+        if self.iam_errors and err.code == CODE_UNAUTHORIZED:
+            body = {"error": {"code": "401", "message": "The request you have made requires authentication.",
+                              "title": "Unauthorized"}}
+            return web.json_response(body, status=401)
+        return error_body(err.status, err.code, err.message)
 
     def _authenticate(self, request: web.Request) -> str:
         """The caller's customer id, or 401 OSM.0002."""
@@ -207,14 +273,14 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         if not hmac.compare_digest(expected.header_params["Authorization"], authorization):
             raise refused
 
-    @staticmethod
-    def _check_headers(request: web.Request) -> timezone:
+    def _check_headers(self, request: web.Request) -> timezone:
         site = request.headers.get("X-Site")
         language = request.headers.get("X-Language", "zh-cn")
         zone = request.headers.get("X-Time-Zone", DEFAULT_ZONE)
         if site not in (None, "0", "1") or not 1 <= len(language) <= 32 or not 1 <= len(zone) <= 32:
             raise _ApiError(400, CODE_PARAM, "Failed")
-        return _zone(zone)
+        # `honour_time_zone = False`: a server rendering every time in UTC, as the official SDK reads them.
+        return _zone(zone) if self.honour_time_zone else UTC
 
     # ------------------------------------------------------------- operations (lock held)
 
@@ -233,6 +299,8 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         offset = _int_param(request, "offset", default=0, high=65535)
         limit = _int_param(request, "limit", default=10, high=100)
         items = self._ordered(ctx["case_id"])
+        if self.newest_first:
+            items = items[::-1]
         page = [self._wire(m, ctx["zone"]) for m in items[offset: offset + limit]]
         return {"count": len(items), "message_list": page}
 
@@ -242,6 +310,8 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         content = message.get("content") if isinstance(message, dict) else None
         accessories = message.get("accessory_ids", []) if isinstance(message, dict) else None
         group_id = body.get("group_id") if isinstance(body, dict) else None
+        if self.type_required and not (isinstance(body, dict) and "type" in body):
+            raise _ApiError(400, CODE_PARAM, "Failed")
         if not isinstance(content, str) or len(content) > 2000 or not isinstance(accessories, list) \
                 or not (group_id is None or (isinstance(group_id, str) and len(group_id) <= 64)):
             raise _ApiError(400, CODE_PARAM, "Failed")
@@ -249,8 +319,18 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
                           content=content, created=None)
         return {"error_code": "", "error_msg": ""}
 
+    def _withdraw(self, request: web.Request, ctx: dict[str, Any]) -> dict[str, Any]:
+        message_id = request.match_info["message_id"]
+        found = [m for m in self._ordered(ctx["case_id"]) if m["message_id"] == message_id]
+        if not found or found[0]["replier"] != ctx["customer"]:
+            raise _ApiError(400, CODE_PARAM, "Failed")  # not a message of this caller's on this case
+        found[0]["withdrawn"] = True
+        return {"error_code": "", "error_msg": ""}
+
     def _ordered(self, case_id: str) -> list[dict[str, Any]]:
-        return sorted(self._messages[case_id], key=lambda m: (m["create_time"], m["seq"]))
+        """The case's messages oldest first, withdrawn ones left out."""
+        live = [m for m in self._messages[case_id] if not m.get("withdrawn")]
+        return sorted(live, key=lambda m: (m["create_time"], m["seq"]))
 
     def _new_message(self, case_id: str, *, replier: str, name: str, kind: int, content: str,
                      created: datetime | str | None) -> dict[str, Any]:
@@ -283,9 +363,11 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
         return local.isoformat(timespec="milliseconds")
 
     def _wire(self, message: dict[str, Any], zone: timezone) -> dict[str, Any]:
-        """QueryMessageInfoV2: no message id."""
-        wire = {k: v for k, v in message.items() if k not in ("message_id", "seq")}
+        """QueryMessageInfoV2: no message id; content cut at `list_content_limit`."""
+        wire = {k: v for k, v in message.items() if k not in ("message_id", "seq", "withdrawn")}
         wire["create_time"] = self._render(message["create_time"], zone)
+        if self.list_content_limit is not None:
+            wire["content"] = wire["content"][: self.list_content_limit]
         return copy.deepcopy(wire)
 
     # ---------------------------------------------------------------- test helpers
@@ -325,6 +407,14 @@ class FakeHuawei(LoopbackFake, CallLog, FaultInjection):
     def set_status(self, case_id: str, status: int) -> None:
         with self._lock:
             self._cases[case_id]["status"] = status
+
+
+_CURSOR = re.compile(r"\d+_\d+")
+
+
+def _position(message: dict[str, Any]) -> tuple[int, int]:
+    """Where a message stands in the batch cursor's order: creation instant (ms), then arrival."""
+    return int(message["create_time"].timestamp() * 1000), message["seq"]
 
 
 def _int_param(request: web.Request, name: str, *, default: int, high: int) -> int:

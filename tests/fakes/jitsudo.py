@@ -85,6 +85,10 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         self.api_key, self.bearer_token, self.tenant_id = api_key, bearer_token, tenant_id
         self.service_identity = service_identity
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        # What a real list may do that the spec allows: pages shorter than `limit` while `has_more` is
+        # true (`page_cap`), and newest first (the spec names no order).
+        self.page_cap: int | None = None
+        self.newest_first = False
         self._lock = threading.Lock()
         self._requests: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}
@@ -185,11 +189,14 @@ class FakeJITSudo(LoopbackFake, CallLog, FaultInjection):
         raw_limit = query.get("limit", str(LIMIT_DEFAULT))
         if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= LIMIT_MAX:
             raise _ApiError(400, CODE_INVALID_INPUT, f"limit: must be an integer from 1 to {LIMIT_MAX}")
-        items = self._messages[ctx["request_id"]]
+        items = sorted(self._messages[ctx["request_id"]], key=lambda m: (m["created_at"], m["id"]),
+                       reverse=self.newest_first)
         if "cursor" in query:
             last = _decode_cursor(query["cursor"])
-            items = [m for m in items if (m["created_at"], m["id"]) > last]
-        page, rest = items[: int(raw_limit)], items[int(raw_limit):]
+            items = [m for m in items if ((m["created_at"], m["id"]) < last if self.newest_first
+                                          else (m["created_at"], m["id"]) > last)]
+        size = min(int(raw_limit), self.page_cap or LIMIT_MAX)
+        page, rest = items[:size], items[size:]
         next_cursor = _encode_cursor(page[-1]) if rest else None
         return 200, {"data": [_wire(m) for m in page], "next_cursor": next_cursor, "has_more": bool(rest)}
 

@@ -24,6 +24,7 @@ from bot.providers.huawei.signing import HuaweiAkSkAuth, sign_request
 from bot.providers.plugin import BuildContext
 from sandbox.server import ServerThread
 from tests.fakes.huawei import FakeHuawei
+from tests.oracles.huawei_types import answer_problems
 
 
 def build_huawei(settings: HuaweiSettings, *, transport: httpx.AsyncBaseTransport | None = None) -> HuaweiOSM | None:
@@ -40,6 +41,7 @@ def hw() -> Iterator[FakeHuawei]:
     with ServerThread(fake.app) as server:
         fake.bind(server.url)
         yield fake
+        assert not answer_problems(fake.calls), answer_problems(fake.calls)  # the SDK's models
 
 
 def settings_for(fake: FakeHuawei | None = None, **overrides: Any) -> HuaweiSettings:
@@ -108,10 +110,10 @@ def test_business_error_code_on_200_is_rejected() -> None:
         run(settings_for(), lambda p: p.create_message("CS1", "hello"), transport=transport)
 
 
-def test_provider_creates_and_lists_only() -> None:
+def test_provider_creates_lists_and_withdraws_but_cannot_edit() -> None:
     provider = build_huawei(settings_for())
     assert isinstance(provider, Provider)
-    assert not isinstance(provider, SupportsUpdate) and not isinstance(provider, SupportsDelete)
+    assert not isinstance(provider, SupportsUpdate) and isinstance(provider, SupportsDelete)
     assert (provider.name, provider.display_name, provider.max_content_length) == ("huawei", "Huawei Cloud", 2000)
 
 

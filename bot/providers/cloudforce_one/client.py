@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from bot.errors import (
 )
 from bot.http import RetryPolicy, send
 from bot.providers.base import (
+    Finding,
     NewRequest,
     ProviderMessage,
     RequestChange,
@@ -29,6 +31,7 @@ from bot.providers.base import (
     RequestOptions,
     SlackContext,
 )
+from bot.providers.cloudforce_one import assumptions, paging
 from bot.providers.cloudforce_one.models import (
     Envelope,
     MessageItem,
@@ -62,7 +65,8 @@ def auth_headers(*, api_token: str | None, email: str | None, api_key: str | Non
 
 
 def _parse_time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # the spec's times are UTC
 
 
 def _format_time(value: datetime) -> str:
@@ -83,6 +87,8 @@ class CloudforceOne:
         self._client = client
         self._account = account_id
         self._policy = policy or RetryPolicy()
+        # What this account's message list does (page base, ignored parameters), learned from answers.
+        self.paging = paging.Paging()
 
     def validate_request_id(self, raw: str) -> str:
         candidate = raw.strip().lower()
@@ -111,7 +117,8 @@ class CloudforceOne:
         raise self._error(response, envelope)
 
     def _error(self, response: httpx.Response, envelope: Envelope) -> Exception:
-        detail = "; ".join(f"{e.message} (code {e.code})" for e in envelope.errors) or f"HTTP {response.status_code}"
+        detail = "; ".join(e.message + (f" (code {e.code})" if e.code is not None else "")
+                           for e in envelope.errors) or f"HTTP {response.status_code}"
         return error_for_status(response.status_code, detail, provider=self.display_name)
 
     async def get_request(self, request_id: str) -> RequestInfo:
@@ -142,30 +149,49 @@ class CloudforceOne:
         await self._call("DELETE", self._path(request_id, "message", _message_id(message_id)))
 
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
-        since = _format_time(_parse_time(after) - CURSOR_OVERLAP) if after else None
-        seen: dict[str, ProviderMessage] = {}
-        for page in range(1, MAX_PAGES + 1):
-            params = MessageListParams(page=page, per_page=PER_PAGE, after=since, sort_by="created", sort_order="asc")
-            result = await self._call("POST", self._path(request_id, "message"),
-                                      json=params.model_dump(exclude_none=True))
-            items = result or []
-            if not isinstance(items, list):
-                raise Unavailable("garbled message list", provider=self.display_name)
-            for raw in items:
-                message = self._message(raw)
-                seen[message.id] = message  # a message may shift pages while we read
-            if len(items) < PER_PAGE:
-                break
-        else:
-            log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
-        return sorted(seen.values(), key=lambda m: (m.created or m.updated or "", int(m.id)))
+        """Oldest first. The walk over pages (paging.py) learns this account's page base and what the server
+        ignores; a full read (no `after`) that cannot see every message is Unavailable, so that no message
+        is taken as deleted for being out of reach."""
+        since = _parse_time(after) - CURSOR_OVERLAP if after else None
+        read: dict[str, ProviderMessage] = {}
+
+        async def fetch(page: int, after_time: datetime | None, order: paging.Order) -> list[paging.Item]:
+            listed = await self.list_page(request_id, page=page, per_page=PER_PAGE, order=order,
+                                          after=_format_time(after_time) if after_time else None)
+            read.update((m.id, m) for m in listed)  # a message may shift pages while we read: the last copy wins
+            return [paging.Item(m.id, _parse_time(m.created or m.updated or "")) for m in listed]
+
+        walked = await paging.walk(fetch, self.paging, since=since, per_page=PER_PAGE, max_calls=MAX_PAGES)
+        if not walked.complete:
+            log.warning("message list read in part", extra={"request_id": request_id, "calls": walked.calls})
+            if since is None:
+                raise Unavailable("the message list could not be read whole (the server ignores `page`, or "
+                                  "more messages share one instant than a page holds)", provider=self.display_name)
+        found = [read[item_id] for item_id in walked.items]
+        return sorted(found, key=lambda m: (m.created or m.updated or "", int(m.id)))
+
+    async def list_page(self, request_id: str, *, page: int, per_page: int, order: paging.Order = "asc",
+                        after: str | None = None) -> list[ProviderMessage]:
+        """One call of the message list, as the server answers it."""
+        params = MessageListParams(page=page, per_page=per_page, sort_by="created", sort_order=order, after=after)
+        result = await self._call("POST", self._path(request_id, "message"), json=params.model_dump(exclude_none=True))
+        if not isinstance(result or [], list):
+            raise Unavailable("garbled message list", provider=self.display_name)
+        return [self._message(raw) for raw in result or []]
 
     change_page_size = PER_PAGE
 
     async def recently_changed(self, *, page: int) -> list[RequestChange]:
-        """List Requests sorted by `updated`, newest first: one call for the 50 requests that moved last."""
+        """List Requests sorted by `updated`, newest first: one call for the 50 requests that moved last.
+
+        `page` counts from 1; the page sent follows the base the message lists learned (paging.py). Until it
+        is known only the first page is read (page 0, which a 1-based server reads as 1)."""
+        if self.paging.base is None and page > 1:
+            return []
+        number = (self.paging.base or 0) + page - 1
         result = await self._call("POST", f"/accounts/{self._account}/cloudforce-one/requests",
-                                  json={"page": page, "per_page": PER_PAGE, "sort_by": "updated", "sort_order": "desc"})
+                                  json={"page": number, "per_page": PER_PAGE, "sort_by": "updated",
+                                        "sort_order": "desc"})
         try:
             items = TypeAdapter(list[RequestItem]).validate_python(result or [])
         except ValidationError:
@@ -174,6 +200,17 @@ class CloudforceOne:
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
+
+    def learned(self) -> dict[str, str]:
+        """The message list's page base and ignored parameters, as learned (kept in the store)."""
+        return paging.as_facts(self.paging)
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        self.paging = paging.from_facts(facts)
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
 
     async def request_options(self) -> RequestOptions:
         """Request types (GET .../requests/types) and the priority and TLP constants (.../constants)."""
@@ -184,7 +221,8 @@ class CloudforceOne:
             known = RequestConstants.model_validate(constants or {})
         except ValidationError:
             raise Unavailable("garbled request types or constants", provider=self.display_name) from None
-        return RequestOptions(request_types=tuple(listed), priorities=tuple(known.priority), tlps=tuple(known.tlp))
+        return RequestOptions(request_types=tuple(listed), priorities=tuple(known.priority or ()),
+                              tlps=tuple(known.tlp or ()))
 
     async def create_request(self, new: NewRequest) -> RequestInfo:
         """POST .../requests/new. The API takes no idempotency key: an unanswered create is AmbiguousWrite."""

@@ -17,8 +17,10 @@ class _Open(BaseModel):
 class ResponseInfo(_Open):
     """An entry of `errors` / `messages` in the v4 envelope."""
 
-    code: int
-    message: str
+    # The SDK types `code` as an int, but reads failures without validating them: an entry without a code
+    # (or without a message) must still reach the person.
+    code: int | None = None
+    message: str = ""
     documentation_url: str | None = None
     source: dict[str, Any] | None = None
 
@@ -84,8 +86,9 @@ class RequestEdit(BaseModel):
 
 
 class RequestConstants(_Open):
-    """cloudforce-one-requests_request-constants: the priorities, statuses and TLP levels requests may take."""
+    """cloudforce-one-requests_request-constants: the priorities, statuses and TLP levels requests may take.
+    Each list is optional in the SDK's types (`Optional[List[...]]`): null means "none listed"."""
 
-    priority: list[str] = Field(default_factory=list)
-    status: list[str] = Field(default_factory=list)
-    tlp: list[str] = Field(default_factory=list)
+    priority: list[str] | None = None
+    status: list[str] | None = None
+    tlp: list[str] | None = None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.errors import ConfigError
 from bot.http import build_client
-from bot.providers.huawei.client import HuaweiOSM, parse_zone
+from bot.providers.huawei.client import HuaweiOSM
 from bot.providers.huawei.settings import HuaweiSettings
 from bot.providers.huawei.signing import HuaweiAkSkAuth
+from bot.providers.huawei.times import parse_zone
 from bot.providers.plugin import BuildContext, ProviderPlugin, ProviderSettings
 
 

@@ -1,26 +1,28 @@
 """Huawei Cloud service tickets (OSM v2): a case's messages ("留言") as a request conversation.
 
 Operations used (huaweicloud-sdk-osm v2): ShowCaseDetail GET /v2/servicerequest/cases/{case_id},
-ListMessages GET .../cases/{case_id}/messages (offset/limit, limit <= 100, `count` = total) and
-CreateMessages POST .../cases/{case_id}/message. The API can neither edit nor delete a message, and
-neither the list nor the create answer carries a message id: ids are synthesised (see `message_ids`).
+ListMessages GET .../cases/{case_id}/messages (offset/limit, limit <= 100, `count` = total),
+CreateMessages POST .../cases/{case_id}/message, RevokeMessage POST
+.../cases/{case_id}/instant-messages/{message_id}/withdraw (a message deleted in Slack is withdrawn) and
+ListNewInstantMessages GET .../cases/instant-messages (which of many cases have new messages, one call).
+The API cannot edit a message, and neither the lists nor the create answer carry a message id: ids are
+derived from what every read shows alike (messages.py); the real id, in the case detail, is used to withdraw.
 
 Quirks, from Huawei's docs and error-code table:
 - Errors are `{error_code, error_msg}`, and business errors come with HTTP 200: a 200 whose
   error_code is non-empty is an error. The success answer of a write carries the same two fields, empty.
+  IAM (the token check in front of OSM) answers `{"error": {"code", "message"}}` instead.
 - ListMessages has no time filter, so `after` is applied here, after reading every page.
 - Times are rendered in the zone of the X-Time-Zone header (default GMT+8 on Huawei's side; the bridge
-  sends HUAWEI_TIME_ZONE); a time without an offset is read in that zone.
+  sends HUAWEI_TIME_ZONE); a time without an offset is read in that zone (times.py).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
-from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -36,16 +38,21 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, send
-from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.base import Finding, ProviderMessage, RequestInfo, SlackContext
 from bot.providers.errors import error_for_status, garbled
+from bot.providers.huawei import assumptions
+from bot.providers.huawei.messages import chronological, full_text, may_be_cut, message_ids
 from bot.providers.huawei.models import (
     CreateMessageDoV2,
     CreateMessageV2Req,
+    IncidentDetailInfoV2,
     ListMessagesQuery,
     ListMessagesResponse,
+    ListNewInstantMessagesResponse,
     QueryMessageInfoV2,
     ShowCaseDetailResponse,
 )
+from bot.providers.huawei.times import format_time, parse_time
 from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,8 @@ API = "/v2/servicerequest/cases"
 # case_id: String 0..64 in the spec; it goes into a URL path, so only a conservative charset passes
 # (httpx resolves `../`, which could point the bot's credentials at another endpoint).
 _CASE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MESSAGE_ID = _CASE_ID  # IncidentMessageV2.message_id goes into the withdraw path: the same care
+BATCH_CASES = 100  # ListNewInstantMessages: `imstatus` holds at most 100 cases
 PAGE_LIMIT = 100  # ListMessages: limit 0..100
 MAX_OFFSET = 65535  # ListMessages: offset 0..65535
 LIST_ATTEMPTS = 3  # re-reads when the total changes while the pages are read
@@ -79,72 +88,22 @@ SERVER_ERROR_CODE = "OSM.0004"
 # "No operation permission." is what a case id unknown to (or hidden from) this account gets.
 NO_PERMISSION_CODE = "OSM.01010002"
 
-_ZONE = re.compile(r"^(?:GMT|UTC)?\s*(?:([+-])(\d{1,2})(?::?(\d{2}))?)?$", re.IGNORECASE)
-_NAIVE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?$")
-
-
-def parse_zone(value: str) -> timezone:
-    """`GMT+8`, `GMT-03:30`, `GMT+0`, `UTC` -> a fixed offset. Raises ValueError."""
-    match = _ZONE.match(value.strip())
-    if match is None:
-        raise ValueError(value)
-    sign, hours, minutes = match.groups()
-    offset = timedelta(hours=int(hours or 0), minutes=int(minutes or 0))
-    if offset > timedelta(hours=14):
-        raise ValueError(value)
-    return timezone(-offset if sign == "-" else offset)
-
-
-def parse_time(value: str | int | None, zone: timezone) -> datetime | None:
-    """A Huawei date-time (RFC 3339, `...Z`, naive `YYYY-MM-DD[T ]HH:MM:SS` in `zone`, or epoch
-    seconds/milliseconds) as an aware UTC datetime; None when it cannot be read."""
-    if value is None or isinstance(value, bool):
-        return None
-    text = str(value).strip()
-    if text.isdigit():
-        number = int(text)
-        return datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
-    try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        if not _NAIVE.match(text):
-            return None
-        parsed = parsed.replace(tzinfo=zone)
-    return parsed.astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    """RFC 3339 in UTC with microseconds: sorts as text and reads back with fromisoformat."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def message_ids(case_id: str, items: Sequence[QueryMessageInfoV2], zone: timezone) -> list[str]:
-    """A stable id per message: a hash of (case, creation instant, replier, content), plus `-N` for
-    the Nth exact repeat. Same message, same id on every read; the instant is normalised to UTC so
-    changing HUAWEI_TIME_ZONE changes no id."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for item in items:
-        created = parse_time(item.create_time, zone)
-        when = format_time(created) if created else str(item.create_time or "")
-        who = item.replier or item.replier_name or ""
-        key = "\x1f".join([case_id, when, who, item.content or ""])
-        digest = hashlib.sha256(key.encode()).hexdigest()[:20]
-        seen[digest] += 1
-        ids.append(digest if seen[digest] == 1 else f"{digest}-{seen[digest]}")
-    return ids
-
-
 def role_of(item: QueryMessageInfoV2) -> str | None:
     if item.replier_type is not None:
         return ROLE_BY_REPLIER_TYPE.get(item.replier_type)
     return ROLE_BY_TYPE.get(item.type) if item.type is not None else None
 
 
+def error_fields(body: dict[str, Any]) -> tuple[str, str]:
+    """(code, message) of an OSM error `{error_code, error_msg}` or of IAM's `{"error": {code, message}}`."""
+    nested = body.get("error")
+    if isinstance(nested, dict):
+        return str(nested.get("code") or "").strip(), str(nested.get("message") or "").strip()
+    return str(body.get("error_code") or "").strip(), str(body.get("error_msg") or "").strip()
+
+
 class HuaweiOSM:
-    """The Huawei Cloud service ticket provider. Create and list only: the API has no edit or delete."""
+    """The Huawei Cloud service ticket provider: create, list, withdraw; no edit (the API has none)."""
 
     name = "huawei"
     display_name = "Huawei Cloud"
@@ -160,6 +119,13 @@ class HuaweiOSM:
         self._group_id = group_id
         self._zone = zone
         self._policy = policy or RetryPolicy()
+        # ListNewInstantMessages' cursor (last_message_time_id) per set of cases asked about together.
+        self._batch_cursors: dict[tuple[str, ...], str | None] = {}
+
+    @property
+    def zone(self) -> timezone:
+        """The zone a time without an offset is read in (HUAWEI_TIME_ZONE, sent as X-Time-Zone)."""
+        return self._zone
 
     def validate_request_id(self, raw: str) -> str:
         candidate = raw.strip()
@@ -177,11 +143,11 @@ class HuaweiOSM:
 
     async def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                     json: Any = None, idempotent: bool = True) -> dict[str, Any]:
-        url = f"{path}?{urlencode(params)}" if params else path
+        url = f"{path}?{urlencode(params, doseq=True)}" if params else path
         response = await send(self._client, method, url, json=json, idempotent=idempotent,
                               provider=self.display_name, policy=self._policy)
         body = self._body(response, idempotent=idempotent)
-        code, message = (str(body.get(key) or "").strip() for key in ("error_code", "error_msg"))
+        code, message = error_fields(body)
         if code or not response.is_success:
             raise self._error(response.status_code, code, message, idempotent=idempotent)
         return body
@@ -227,10 +193,7 @@ class HuaweiOSM:
         return f"{body.get('total_count', 0)} cases visible"
 
     async def get_request(self, request_id: str) -> RequestInfo:
-        body = await self._call("GET", self._path(request_id), params=self._query())
-        detail = self._parse(ShowCaseDetailResponse, body, "case detail").incident_detail_info
-        if detail is None:
-            raise Unavailable("case detail without incident_detail_info", provider=self.display_name)
+        detail = await self.detail(self.validate_request_id(request_id))
         return RequestInfo(id=self.validate_request_id(request_id), title=_title(detail.simple_description),
                            status=_status(detail.status), readable_id=detail.incident_id,
                            raw=detail.model_dump())
@@ -245,9 +208,63 @@ class HuaweiOSM:
         await self._call("POST", path, json=body.model_dump(exclude_none=True), idempotent=False)
         return None
 
+    async def detail(self, case_id: str) -> IncidentDetailInfoV2:
+        body = await self._call("GET", self._path(case_id), params=self._query())
+        detail = self._parse(ShowCaseDetailResponse, body, "case detail").incident_detail_info
+        if detail is None:
+            raise Unavailable("case detail without incident_detail_info", provider=self.display_name)
+        return detail
+
+    async def first_page(self, case_id: str, *, time_zone: str) -> list[QueryMessageInfoV2]:
+        """ListMessages' first page with another X-Time-Zone (doctor --live compares two), without retries."""
+        url = f"{self._path(case_id, 'messages')}?{urlencode(self._query(offset=0, limit=PAGE_LIMIT))}"
+        response = await self._client.get(url, headers={"X-Time-Zone": time_zone})
+        body = self._body(response, idempotent=True)
+        code, message = error_fields(body)
+        if code or not response.is_success:
+            raise self._error(response.status_code, code, message, idempotent=True)
+        return self._parse(ListMessagesResponse, body, "message list").message_list or []
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
+
+    async def delete_message(self, request_id: str, message_id: str) -> None:
+        """Withdraw (RevokeMessage) one of the bridge's messages, found by its id in the case detail."""
+        case_id = self.validate_request_id(request_id)
+        listed = chronological((await self.detail(case_id)).message_list or [], self._zone)
+        for item, derived in zip(listed, message_ids(case_id, listed, self._zone), strict=True):
+            if derived == message_id and item.message_id and _MESSAGE_ID.match(item.message_id):
+                await self._call("POST", self._path(case_id, "instant-messages", item.message_id, "withdraw"),
+                                 idempotent=False)
+                return
+        raise NotFound("no such message on the case (withdrawn already?)", provider=self.display_name)
+
+    async def changed_requests(self, request_ids: Sequence[str]) -> set[str]:
+        """Which of these cases have messages since the last call (ListNewInstantMessages, 100 cases a
+        call). A set of cases asked for the first time has no cursor yet: all of it counts as changed."""
+        cases = sorted({self.validate_request_id(r) for r in request_ids})
+        changed: set[str] = set()
+        chunks = [tuple(cases[i: i + BATCH_CASES]) for i in range(0, len(cases), BATCH_CASES)]
+        for chunk in chunks:
+            cursor = self._batch_cursors.get(chunk)
+            body = await self._call("GET", API + "/instant-messages", params=self._query(
+                case_ids=list(chunk), last_message_time_id=cursor))  # repeated, as the official SDK sends it
+            page = self._parse(ListNewInstantMessagesResponse, body, "new message list")
+            listed = {m.incident_id for m in page.immsg or [] if m.incident_id and m.message_list}
+            changed |= set(chunk) if cursor is None else listed & set(chunk)
+            self._batch_cursors[chunk] = page.last_message_time_id or cursor
+        self._batch_cursors = {chunk: self._batch_cursors[chunk] for chunk in chunks}
+        return changed
+
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
         case_id = self.validate_request_id(request_id)
         items = await self._read_all(case_id)
+        if any(may_be_cut(item) for item in items):
+            # The list's model caps content at 400 characters: the case detail has the whole text.
+            detail = (await self.detail(case_id)).message_list or []
+            items = [item.model_copy(update={"content": full_text(item, detail, self._zone) or item.content})
+                     if may_be_cut(item) else item for item in items]
         messages = [self._message(item, message_id) for item, message_id in
                     zip(items, message_ids(case_id, items, self._zone), strict=True)]
         if after:
@@ -281,19 +298,8 @@ class HuaweiOSM:
                     log.warning("message list truncated", extra={"request_id": case_id, "messages": offset})
                     break
             if len(totals) <= 1:
-                return self._chronological(items)
+                return chronological(items, self._zone)
         raise Unavailable("the message list kept changing while it was read", provider=self.display_name)
-
-    def _chronological(self, items: list[QueryMessageInfoV2]) -> list[QueryMessageInfoV2]:
-        # The doc does not say in which order ListMessages answers: newest-first lists are turned
-        # round, then a stable sort by creation time keeps the server's order between equal times.
-        times = [parse_time(item.create_time, self._zone) for item in items]
-        known = [t for t in times if t is not None]
-        if len(known) >= 2 and known[0] > known[-1]:
-            items, times = items[::-1], times[::-1]
-        floor = datetime.min.replace(tzinfo=UTC)
-        order = sorted(range(len(items)), key=lambda i: times[i] or floor)
-        return [items[i] for i in order]
 
     def _message(self, item: QueryMessageInfoV2, message_id: str) -> ProviderMessage:
         created = parse_time(item.create_time, self._zone)

@@ -134,3 +134,24 @@ class IncidentDetailInfoV2(_Model):
 
 class ShowCaseDetailResponse(ErrorBody):
     incident_detail_info: IncidentDetailInfoV2 | None = None
+
+
+# ------------------------------------------------------------------ instant messages (many cases at once)
+
+
+class ImStatusV2(_Model):
+    status: int | None = None
+    incident_id: str | None = None
+
+
+class UserInstantIncidentMsgV2(_Model):
+    incident_id: str | None = None
+    message_list: list[QueryMessageInfoV2] | None = None
+
+
+class ListNewInstantMessagesResponse(ErrorBody):
+    """ListNewInstantMessages: the new messages of the cases asked for, and the cursor to pass back."""
+
+    imstatus: list[ImStatusV2] | None = None
+    immsg: list[UserInstantIncidentMsgV2] | None = None
+    last_message_time_id: str | None = None

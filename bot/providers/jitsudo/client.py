@@ -3,7 +3,8 @@
 Operations used (https://jitsudo-docs.pages.dev/api): create (POST /v1/requests/{id}/messages, 201),
 list (GET /v1/requests/{id}/messages, `limit` <= 250 and an opaque `cursor`), and the request's status
 (GET /v1/access/requests/{id}). The docs show no single-request GET, so the request's resource, action
-and reason are read from GET /v1/requests/{id} only if the server has it. No message update or delete
+and reason are read from GET /v1/requests/{id} only if the server has it: the first 404/405 on a request
+the status call just found is taken as the route missing, and it is not asked again. No message update or delete
 is documented, so this provider supports neither. Every call carries the credential (X-API-Key or a
 bearer JWT) and X-Tenant-ID, which must name the credential's tenant (else 403 tenant_mismatch).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -28,8 +30,9 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, retry_after_seconds, send
-from bot.providers.base import ProviderMessage, RequestInfo, SlackContext
+from bot.providers.base import Finding, ProviderMessage, RequestInfo, SlackContext
 from bot.providers.errors import DEFAULT_RETRY_AFTER, error_for_status, garbled
+from bot.providers.jitsudo import assumptions
 from bot.providers.jitsudo.models import (
     AccessRequest,
     AccessRequestStatus,
@@ -84,6 +87,8 @@ class JITSudo:
     def __init__(self, client: httpx.AsyncClient, *, policy: RetryPolicy | None = None) -> None:
         self._client = client
         self._policy = policy or RetryPolicy()
+        # Whether GET /v1/requests/{id} exists (not in the spec): None until the first answer says.
+        self.has_request_route: bool | None = None
 
     def validate_request_id(self, raw: str) -> str:
         canonical = canonical_uuid(raw)
@@ -156,11 +161,16 @@ class JITSudo:
 
     async def _request_details(self, request_id: str) -> AccessRequest | None:
         """The AccessRequest from GET /v1/requests/{id}, or None where the server has no such route."""
+        if self.has_request_route is False:
+            return None
         response = await self._send("GET", self._path(request_id))
         if response.status_code in (404, 405):
             # The status call just found the request, so this is the route missing (it is not documented).
-            log.debug("no single-request GET; request shown without a title", extra={"status": response.status_code})
+            log.info("no GET /v1/requests/{id} on this server: requests are shown without a title from now on",
+                     extra={"status": response.status_code})
+            self.has_request_route = False
             return None
+        self.has_request_route = True
         if not response.is_success:
             raise self._error(response)
         try:
@@ -181,17 +191,11 @@ class JITSudo:
 
     async def list_messages(self, request_id: str, *, after: str | None = None) -> list[ProviderMessage]:
         since = parse_time(after) - CURSOR_OVERLAP if after else None
-        path = self._path(request_id, "messages")
         seen: dict[str, ProviderMessage] = {}
         cursors: set[str] = set()
         cursor: str | None = None
         for _ in range(MAX_PAGES):
-            query = ListRequestMessagesParams(limit=PAGE_LIMIT, cursor=cursor).model_dump(exclude_none=True)
-            result = await self._call("GET", f"{path}?{urlencode(query)}")
-            try:
-                page = RequestMessageList.model_validate(result)
-            except ValidationError:
-                raise Unavailable("garbled message list", provider=self.display_name) from None
+            page = await self.message_page(request_id, limit=PAGE_LIMIT, cursor=cursor)
             for item in page.data:
                 if since is None or parse_time(item.created_at) >= since:
                     seen[item.id] = self._from_item(item)
@@ -205,6 +209,29 @@ class JITSudo:
         else:
             log.warning("message list truncated", extra={"request_id": request_id, "pages": MAX_PAGES})
         return sorted(seen.values(), key=lambda m: (parse_time(m.created or ""), m.id))
+
+    async def message_page(self, request_id: str, *, limit: int, cursor: str | None = None) -> RequestMessageList:
+        """One call of the message list, as the server answers it."""
+        query = ListRequestMessagesParams(limit=limit, cursor=cursor).model_dump(exclude_none=True)
+        result = await self._call("GET", f"{self._path(request_id, 'messages')}?{urlencode(query)}")
+        try:
+            return RequestMessageList.model_validate(result)
+        except ValidationError:
+            raise Unavailable("garbled message list", provider=self.display_name) from None
+
+    async def check_assumptions(self, request_id: str, *, write_test: bool) -> list[Finding]:
+        """`request-bridge doctor --live`: assumptions.py."""
+        return await assumptions.check(self, self.validate_request_id(request_id), write_test=write_test)
+
+    def learned(self) -> dict[str, str]:
+        """Whether GET /v1/requests/{id} exists, once an answer said (kept in the store)."""
+        if self.has_request_route is None:
+            return {}
+        return {"request_route": "present" if self.has_request_route else "absent"}
+
+    def recall(self, facts: Mapping[str, str]) -> None:
+        route = facts.get("request_route")
+        self.has_request_route = {"present": True, "absent": False}.get(route or "")
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created
