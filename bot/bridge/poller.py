@@ -174,7 +174,7 @@ class Poller:
         try:
             outcome = await self._poll_one(link, full=False)
             hinted = self._hinted.get(link.id, math.inf) <= started
-            if hinted:
+            if hinted and not isinstance(outcome, BudgetShort):  # a poll the budget skipped keeps its hint
                 del self._hinted[link.id]
             if isinstance(outcome, PollResult):
                 self._polls[link.provider] = self._polls.get(link.provider, 0) + 1
