@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bridge.access import Access
 from bot.bridge.ack_priority import AckPriority
-from bot.bridge.catch_up import CatchUp
+from bot.bridge.catch_up import CatchUp, CatchUpResult
 from bot.bridge.forwarding import Forwarder
 from bot.bridge.home_tab import HomeTab
 from bot.bridge.inbox import Inbox
@@ -21,8 +22,10 @@ from bot.bridge.linking import Linker
 from bot.bridge.locks import LinkLocks
 from bot.bridge.new_request import RequestCreator
 from bot.bridge.notifications import Notifications
+from bot.bridge.outage import Outage
 from bot.bridge.outbound import Outbound
 from bot.bridge.poller import Poller
+from bot.bridge.recovery import Recovery
 from bot.bridge.relay_rule import RelayRule
 from bot.bridge.shortcuts import Shortcuts
 from bot.budget.ledger import Budget
@@ -73,6 +76,8 @@ class Service:
     bot_id: str
     scheduler: AsyncIOScheduler | None = field(default=None)
     acks: AckPriority = field(default_factory=AckPriority)
+    recovery: Recovery = field(init=False)
+    catching_up: asyncio.Task[CatchUpResult] | None = field(default=None, init=False)
     notifications: Notifications = field(init=False)
     shortcuts: Shortcuts = field(init=False)
     requests: RequestCreator = field(init=False)
@@ -89,6 +94,8 @@ class Service:
         self.home = HomeTab(store=self.store, providers=self.providers, slack=self.slack)
         self.shortcuts = Shortcuts(providers=self.providers, slack=self.slack, linker=self.linker,
                                    forwarder=forwarder)
+        self.recovery = Recovery(store=self.store, leases=self.leases, outage=self.inbox.outage,
+                                 catch_up=self.catch_up)
 
     @classmethod
     async def create(cls, settings: Settings) -> Service:
@@ -115,17 +122,23 @@ class Service:
         await budget.start(providers)
         locks = LinkLocks()
         leases = Leases(store=store, owner=replica_id(configured=settings.replica_id, port=settings.port),
-                        seconds=settings.lease_seconds)
+                        seconds=settings.lease_seconds, heartbeat=settings.heartbeat_seconds)
+        await leases.start()
         access = Access(settings=settings, slack=slack)
         outbound = Outbound(store=store, providers=providers, slack=slack, edit_follow_up=settings.edit_follow_up,
                             relay=RelayRule(access=access, slack=slack))
         poller = Poller(store=store, providers=providers, slack=slack, locks=locks, settings=settings, leases=leases,
                         budget=budget)
         acks = AckPriority()
-        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases, acks=acks)
+        inbox = Inbox(store=store, outbound=outbound, locks=locks, settings=settings, leases=leases, acks=acks,
+                      outage=Outage())
+        # A sweep spends at most a quarter of the conversations.replies budget of its period.
+        sweep_reads = max(1, int(settings.slack_replies_per_minute * settings.catch_up_sweep_seconds / 60 / 4))
+        catch_up = CatchUp(store=store, slack=slack, inbox=inbox, sweep_reads=sweep_reads,
+                           recent_seconds=settings.catch_up_recent_seconds)
         return cls(
             settings=settings, store=store, providers=providers, slack=slack, locks=locks, outbound=outbound,
-            inbox=inbox, poller=poller, catch_up=CatchUp(store=store, slack=slack, inbox=inbox),
+            inbox=inbox, poller=poller, catch_up=catch_up,
             linker=Linker(store=store, providers=providers, slack=slack, poller=poller, locks=locks,
                           access=access, leases=leases),
             leases=leases, budget=budget, acks=acks,
@@ -133,19 +146,40 @@ class Service:
         )
 
     def start_background(self) -> None:
-        """Start the clock: the poller's tick (it polls the links that are due), retries of deferred Slack events."""
+        """Start the clock: the heartbeat, the poller's tick (it polls the links that are due), retries of
+        deferred Slack events, the sweep of recently active threads. While the database is down only the
+        heartbeat runs (bot/bridge/recovery.py)."""
         scheduler = AsyncIOScheduler()
-        scheduler.add_job(self.poller.poll_due, "interval", seconds=min(1.0, self.settings.poll_interval_seconds),
+        guard = self.recovery.guard
+        scheduler.add_job(self.recovery.heartbeat, "interval", seconds=self.settings.heartbeat_seconds,
+                          id="heartbeat", max_instances=1, coalesce=True)
+        scheduler.add_job(guard, "interval", args=[self.poller.poll_due],
+                          seconds=min(1.0, self.settings.poll_interval_seconds),
                           id="poll", max_instances=1, coalesce=True, next_run_time=datetime.now())
         # Often enough that events stored by another replica reach this link's leaseholder within seconds.
-        scheduler.add_job(self.inbox.tick, "interval", seconds=min(self.settings.retry_interval_seconds, 2.0),
-                          id="inbox", max_instances=1, coalesce=True, next_run_time=datetime.now())
+        scheduler.add_job(guard, "interval", args=[self.inbox.tick],
+                          seconds=min(self.settings.retry_interval_seconds, 2.0), id="inbox", max_instances=1,
+                          coalesce=True, next_run_time=datetime.now())
+        if self.settings.catch_up_sweep_seconds:
+            scheduler.add_job(guard, "interval", args=[self.catch_up.sweep], id="sweep", max_instances=1,
+                              seconds=self.settings.catch_up_sweep_seconds, coalesce=True)
         scheduler.start()
         self.scheduler = scheduler
+
+    async def start(self) -> None:
+        """Start working, as `serve` does: every linked thread is read back (its live events waiting for
+        that read, which they hurry), events stored before a restart are applied, and the clock starts."""
+        await self.catch_up.hold_all()
+        self.start_background()
+        self.inbox.kick()
+        self.catching_up = asyncio.get_running_loop().create_task(self.catch_up.run())
 
     async def close(self) -> None:
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)
+        if self.catching_up is not None:
+            self.catching_up.cancel()
+        await self.catch_up.stop()
         await self.shortcuts.background.wait_idle()
         await self.requests.background.wait_idle()
         await self.poller.wait_idle()

@@ -50,8 +50,10 @@ class Settings(BaseSettings):
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)
     retry_interval_seconds: float = Field(default=15.0, gt=0)
-    # A replica's hold on a link; after it lapses (the replica died) another replica takes the link over.
+    # A replica's hold on a link; after it lapses another replica takes the link over. A replica also writes a
+    # heartbeat every HEARTBEAT_SECONDS: one that missed three is dead, and its leases free before they lapse.
     lease_seconds: float = Field(default=60.0, gt=0)
+    heartbeat_seconds: float = Field(default=2.0, gt=0)
     # This replica's name in leases. Default host:PORT, so a restarted process takes its links back at once.
     replica_id: str | None = Field(default=None, max_length=64)
     max_retry_interval_seconds: float = Field(default=3600.0, gt=0)
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     # conversations.replies budget for catching up after downtime and reading posts back: Tier 3 (50+/min)
     # for internal and Marketplace apps; set 1 for apps distributed outside the Marketplace.
     slack_replies_per_minute: float = Field(default=40.0, gt=0)
+    # While running, threads that moved within the last CATCH_UP_RECENT_SECONDS are read back every
+    # CATCH_UP_SWEEP_SECONDS (0: never), for events Slack gave up on without the bot noticing.
+    catch_up_sweep_seconds: float = Field(default=600.0, ge=0)
+    catch_up_recent_seconds: float = Field(default=3600.0, gt=0)
 
     # Providers that cannot edit: also post the edited text as a new "(edited)" message.
     edit_follow_up: bool = False

@@ -29,10 +29,13 @@ environment (also read from ./.env):
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]
   ORDER_WINDOW_SECONDS     delay before applying a Slack event, so late deliveries keep order [1]
-  LEASE_SECONDS / REPLICA_ID  replicas: a dead replica's links move after this [60] / this replica's name [host:PORT]
+  LEASE_SECONDS / REPLICA_ID  replicas: a link's hold lasts this [60] / this replica's name [host:PORT]
+  HEARTBEAT_SECONDS        a replica's heartbeat; silent for three, its links move at once [2]
   MAX_ATTEMPTS             attempts before a reply is reported as failed        [24]
   HTTP_TIMEOUT_SECONDS     timeout of each outbound call                        [10]
   SLACK_REPLIES_PER_MINUTE conversations.replies budget (catch-up, read-backs); 1 for non-Marketplace apps [40]
+  CATCH_UP_SWEEP_SECONDS / CATCH_UP_RECENT_SECONDS  read back threads active within the last [3600] s
+                           every [600] s, while running (0: never)
   ALLOWED_CHANNEL_IDS, ALLOWED_USER_IDS, ALLOWED_USERGROUP_IDS, ADMIN_USER_IDS  who may link/unlink
   RELAY_FROM               whose messages go to requests: everyone | allowed (the allowlists) [everyone]
   EDIT_FOLLOW_UP           send edits as "(edited)" messages where a provider cannot edit [false]

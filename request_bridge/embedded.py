@@ -78,7 +78,8 @@ class LoopThread:
 class RunningBot:
     """The bot, as `request-bridge serve` builds it, listening on a loopback port."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, started: bool = False) -> None:
+        """`started`: run everything `serve` runs (catch-up, the scheduler); else tests drive each step."""
         self.settings = settings
         self.secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
         self.thread = LoopThread()
@@ -89,6 +90,8 @@ class RunningBot:
         self.url = f"http://127.0.0.1:{port}"
         self.http = httpx.Client(base_url=self.url, timeout=10)
         self._stopped = False
+        if started:
+            self.thread.run(self.service.start())
 
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return self.thread.run(coro, timeout)

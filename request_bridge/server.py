@@ -19,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 import handlers
+from bot.bridge.outage import unavailable
 from bot.logs import Redactor
 from bot.ops.gauges import CONTENT_TYPE, Gauges, read_gauges, render
 from bot.ops.readiness import Readiness
@@ -85,6 +86,15 @@ def build_bolt_app(service: Service) -> AsyncApp:
         with service.acks.acking():
             return await next_()
 
+    @app.error
+    async def on_error(error: Exception, logger: logging.Logger) -> BoltResponse | None:
+        if unavailable(error):
+            # The database is down: noted once (bot/bridge/outage.py), not a traceback per event. Slack gets a
+            # 503, retries, gives up; the thread is read back once the database is back.
+            return BoltResponse(status=503, body="")
+        logger.exception(f"Failed to run listener function (error: {error})")  # Bolt's default, then a 500
+        return None
+
     handlers.register(app, service)
     return app
 
@@ -120,7 +130,8 @@ def build_web_app(service: Service, bolt_app: AsyncApp | None) -> web.Applicatio
         status = 200 if db_ok else 503
         return web.json_response({"status": "ok" if db_ok else "degraded", "database": db_ok}, status=status)
 
-    readiness = Readiness(ping_database=service.store.ping, auth_test=service.slack.auth_test)
+    readiness = Readiness(ping_database=service.store.ping, auth_test=service.slack.auth_test,
+                          database_outage=service.inbox.outage.problem)
 
     async def readyz(_: web.Request) -> web.Response:
         ready, body = await readiness.check()
@@ -157,9 +168,7 @@ async def serve(settings: Settings) -> None:
     bolt_app = build_bolt_app(service)
     runner = await start_http(service, None if settings.socket_mode else bolt_app, host=settings.host,
                               port=settings.port)
-    service.start_background()
-    service.inbox.kick()  # events stored before a restart are applied now
-    catching_up = asyncio.get_running_loop().create_task(service.catch_up.run())
+    await service.start()  # catch-up, events stored before a restart, the clock
     socket_handler = None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -179,7 +188,6 @@ async def serve(settings: Settings) -> None:
     log.info("shutting down")
     if socket_handler is not None:
         await socket_handler.close_async()
-    catching_up.cancel()
     await runner.cleanup()
     await service.inbox.wait_idle()
     await service.close()

@@ -83,7 +83,7 @@ def test_backlog_is_read_from_the_inbox_at_scrape(bot: RunningBot, slack: FakeSl
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts=f"1800000000.00010{n}", text=f"m{n}"),
                        event_id=f"Ev{n}")
     assert value(scrape(bot), "request_bridge_inbox_backlog", provider=PROVIDER) == 3
-    bot.service.inbox.release(link.id)
+    bot.service.inbox.release(link)
     bot.drain()
     assert len(created_contents(cf, request_id)) == 3
     assert value(scrape(bot), "request_bridge_inbox_backlog", provider=PROVIDER) == 0

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from bot import metrics
 from bot.bridge.ack_priority import AckPriority
 from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
+from bot.bridge.outage import Outage, unavailable
 from bot.bridge.outbound import Outbound
 from bot.errors import BridgeError, RateLimited
 from bot.models import EventKind, EventState, Link, LinkState, SlackEvent
@@ -31,8 +32,10 @@ THREAD_LINK_CACHE_SIZE = 10_000
 
 class Inbox:
     def __init__(self, *, store: Store, outbound: Outbound, locks: LinkLocks, settings: Settings,
-                 leases: Leases, acks: AckPriority | None = None) -> None:
+                 leases: Leases, acks: AckPriority | None = None, outage: Outage | None = None) -> None:
         self._leases = leases
+        self.outage = outage or Outage()
+        self._on_held: Callable[[Link], None] = lambda link: None
         self._acks = acks or AckPriority()
         self._store = store
         self._outbound = outbound
@@ -48,8 +51,16 @@ class Inbox:
         """Keep these links' events stored but unapplied (until their threads are caught up)."""
         self._held.update(link_ids)
 
-    def release(self, link_id: int) -> None:
-        self._held.discard(link_id)
+    def when_held(self, callback: Callable[[Link], None]) -> None:
+        """`callback(link)` runs when a held link has events waiting (catch-up then reads its thread first)."""
+        self._on_held = callback
+
+    def release(self, link: Link, *, read_at: float | None = None) -> None:
+        """Let the link's events flow again; `read_at`: when the read back of its thread began, which covers
+        the events refused before then (bot/bridge/outage.py holds a thread with a later refusal)."""
+        self._held.discard(link.id)
+        if read_at is not None:
+            self.outage.read_back(link.channel_id, link.thread_ts, read_at=read_at)
 
     def release_all(self) -> None:
         self._held.clear()
@@ -59,7 +70,18 @@ class Inbox:
         self.kick()
 
     async def accept(self, event: ThreadEvent, *, event_id: str | None, link: Link | None = None) -> bool:
-        """Store a thread event if it belongs to a linked thread; True if it was new."""
+        """Store a thread event if it belongs to a linked thread; True if it was new.
+
+        If it cannot be stored (the database is unavailable) it raises, and Slack gets a non-200: the
+        event's thread is noted, to be read back once the database is back (bot/bridge/outage.py).
+        """
+        try:
+            return await self._accept(event, event_id=event_id, link=link)
+        except Exception as exc:
+            self.outage.refused(event, exc)
+            raise
+
+    async def _accept(self, event: ThreadEvent, *, event_id: str | None, link: Link | None) -> bool:
         if link is None and event.thread_ts:
             link = await self._link_for_thread(event.channel, event.thread_ts)
         if link is None and event.kind != EventKind.REPLY:
@@ -104,7 +126,10 @@ class Inbox:
             self._again = False
             try:
                 await self.drain()
-            except Exception:  # keep the worker alive; the event stays pending and is retried
+            except Exception as exc:  # keep the worker alive; the event stays pending and is retried
+                if unavailable(exc):
+                    self.outage.failed(exc)  # logged there once; the heartbeat notices when it is back
+                    return
                 log.exception("inbox drain failed")
             if not self._again:
                 return
@@ -121,8 +146,11 @@ class Inbox:
             return sum(counts)
 
     async def _drain_link(self, link_id: int, events: list[SlackEvent]) -> int:
-        if link_id in self._held:
-            return 0  # waiting for its catch-up
+        if link_id in self._held:  # waiting for its thread to be read back, which it asks to go first
+            link = await self._store.links.get(link_id)
+            if link is not None:
+                self._on_held(link)
+            return 0
         if not await self._leases.hold(link_id):
             # Another replica applies this link's events; or the link is unlinked, and no one holds it.
             link = await self._store.links.get(link_id)
@@ -133,6 +161,9 @@ class Inbox:
         done = 0
         async with self._locks(link_id):
             link = await self._store.links.get(link_id)
+            if link is not None and self.outage.holds(link.channel_id, link.thread_ts):
+                self._on_held(link)  # an event of its thread was refused: it is read back first
+                return 0
             for event in events:
                 if link is None or link.state != LinkState.ACTIVE:
                     await self._gone(event, link)

@@ -115,6 +115,7 @@ class Poller:
         first, as many as the provider's budget has room for; the rest wait for a later tick. Returns the
         links whose polls it started, at once: the polls run on, so a slow one never makes the clock skip
         ticks (`wait_idle` waits for them)."""
+        await self._leases.look_around()
         now = time.time()
         if now - self._read_at >= schedule.REPACE_SECONDS:
             await self._reread(now)
@@ -135,7 +136,7 @@ class Poller:
                 for link_id, link in links.items()}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
             mine = [candidates[link.id] for link in links.values()
-                    if link.id not in self._running and not self._held_elsewhere(link, now)]
+                    if link.id not in self._running and not self._leases.held_elsewhere(link, now)]
             if not any(c.due_at <= now for c in mine):
                 continue
             running = sum(1 for link_id in self._running if link_id in links)
@@ -201,9 +202,6 @@ class Poller:
     def _silence(link: Link, now: float, *, active: bool = False) -> float:
         return schedule.silence(now=now, last_activity=now if active else link.last_activity_at,
                                 last_slack_reply=link.last_slack_reply_at)
-
-    def _held_elsewhere(self, link: Link, now: float) -> bool:
-        return link.lease_owner not in (None, self._leases.owner) and (link.lease_until or 0.0) > now
 
     async def poll_all(self, *, full: bool = False) -> dict[int, PollResult | BridgeError]:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the

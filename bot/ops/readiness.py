@@ -22,6 +22,9 @@ class Readiness:
 
     ping_database: Callable[[], Awaitable[bool]]
     auth_test: Callable[[], Awaitable[dict[str, Any]]]
+    # What the bot's own use of the database found wrong, if anything (bot/bridge/outage.py): a SQLite file
+    # that cannot be written still answers the ping.
+    database_outage: Callable[[], str | None] = lambda: None
     ttl: float = 5.0
     clock: Callable[[], float] = time.monotonic
     _slack: tuple[float, str | None] | None = field(default=None, init=False)
@@ -29,9 +32,10 @@ class Readiness:
 
     async def _database_problem(self) -> str | None:
         try:
-            return None if await self.ping_database() else "database: no answer"
+            problem = None if await self.ping_database() else "database: no answer"
         except Exception as exc:  # a broken database is exactly what this check reports
-            return f"database: {type(exc).__name__}"
+            problem = f"database: {type(exc).__name__}"
+        return problem or self.database_outage()
 
     async def _slack_problem(self) -> str | None:
         async with self._lock:

@@ -219,7 +219,12 @@ class SlackGateway:
             return None
         return data.get("permalink")
 
-    async def thread_messages(self, *, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+    async def replies_turn(self) -> None:
+        """Wait for a conversations.replies call's turn: a caller that chooses what to read only once its
+        turn has come (bot/bridge/catch_up.py) reads the most urgent thread then, then passes `turn_taken`."""
+        await self._replies_pacer.wait()
+
+    async def thread_messages(self, *, channel: str, thread_ts: str, turn_taken: bool = False) -> list[dict[str, Any]]:
         """Every message of a thread (root first), with metadata; paced to the method's rate limit."""
         messages: list[dict[str, Any]] = []
         cursor: str | None = None
@@ -228,7 +233,8 @@ class SlackGateway:
                                       "limit": 200}
             if cursor:
                 kwargs["cursor"] = cursor
-            await self._replies_pacer.wait()
+            if not turn_taken or cursor:
+                await self._replies_pacer.wait()
             data = await self._call("conversations.replies", **kwargs)
             messages.extend(data.get("messages", []))
             cursor = (data.get("response_metadata") or {}).get("next_cursor") or None

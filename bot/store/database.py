@@ -6,6 +6,7 @@
     store.budgets    provider_budgets (bot/store/budgets.py): one shared token bucket per provider
     store.creations  request_creations (bot/store/creations.py): `/request new` submissions
     store.facts      provider_facts (bot/store/facts.py): what the bridge learned about each provider's API
+    store.replicas   replicas (bot/store/replicas.py): each replica's heartbeat
 
 Connections, transactions and the SQLite tuning live in bot/store/engine.py alone.
 """
@@ -24,6 +25,7 @@ from bot.store.events import EventRows
 from bot.store.facts import FactRows
 from bot.store.links import LinkRows
 from bot.store.messages import MessageRows
+from bot.store.replicas import ReplicaRows
 
 T = TypeVar("T")
 
@@ -39,6 +41,7 @@ class Store:
         self.budgets = BudgetRows(db)
         self.creations = CreationRows(db)
         self.facts = FactRows(db)
+        self.replicas = ReplicaRows(db)
 
     @classmethod
     async def open(cls, url: str) -> Store:
@@ -47,6 +50,11 @@ class Store:
 
     async def close(self) -> None:
         await self.db.close()
+
+    @property
+    def single_process(self) -> bool:
+        """SQLite: one process owns the store, so every lease held by another name is an earlier run's."""
+        return self.db.dialect == "sqlite"
 
     async def ping(self) -> bool:
         return await self.db.ping()

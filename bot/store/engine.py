@@ -95,12 +95,18 @@ class Database:
             with sqlite.execution_options(**{_WRITE: True}).begin() as conn:
                 migrate(conn)
             return cls(sqlite)
-        engine = create_async_engine(url)
+        # pre_ping: a connection the server dropped (it restarted) is replaced, not handed out to fail once.
+        # A server that is down refuses at once; one that does not answer is given up on after 10 s.
+        engine = create_async_engine(url, pool_pre_ping=True, connect_args={"timeout": 10})
         async with engine.begin() as aconn:
             # Replicas starting together migrate one at a time; the lock ends with the transaction.
             await aconn.execute(text("SELECT pg_advisory_xact_lock(7355608)"))
             await aconn.run_sync(migrate)
         return cls(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
 
     async def close(self) -> None:
         if isinstance(self._engine, AsyncEngine):

@@ -22,6 +22,7 @@ from bot.store.engine import Database
 
 L = schema.links
 M = schema.messages
+R = schema.replicas
 # Longer than a claim can legitimately stay `linking`: one chat.postMessage with its retries.
 LINKING_STALE_SECONDS = 120.0
 
@@ -148,18 +149,30 @@ class LinkRows:
         async with self._db.write() as conn:
             await conn.execute(update(L).where(L.c.id == link_id).values(notify_linker=on))
 
-    async def claim(self, link_id: int, *, owner: str, seconds: float) -> bool:
-        """Take or renew this replica's lease on a link; False while another replica holds it.
+    async def claim(self, link_id: int, *, owner: str, seconds: float, dead_before: float | None = None) -> bool:
+        """Take or renew this replica's lease on a link; False while another live replica holds it.
 
-        One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win.
+        One conditional UPDATE: atomic on SQLite and PostgreSQL alike, so two replicas never both win. The
+        lease is free when no one holds it, when it lapsed, or (`dead_before`) when its holder's last heartbeat
+        (bot/store/replicas.py) is older than that: a dead replica's links move after a few missed beats.
         """
         now = time.time()
+        free = [L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now]
+        if dead_before is not None:
+            # A holder with no heartbeat at all (a replica of an older version) keeps its lease until it lapses.
+            free.append(L.c.lease_owner.in_(select(R.c.replica_id).where(R.c.beat_at < dead_before)))
         async with self._db.write() as conn:
-            result = await conn.execute(update(L).where(
-                L.c.id == link_id, L.c.state == LinkState.ACTIVE,
-                or_(L.c.lease_owner.is_(None), L.c.lease_owner == owner, L.c.lease_until < now),
-            ).values(lease_owner=owner, lease_until=now + seconds))
+            result = await conn.execute(update(L).where(L.c.id == link_id, L.c.state == LinkState.ACTIVE, or_(*free))
+                                        .values(lease_owner=owner, lease_until=now + seconds))
         return bool(result.rowcount)
+
+    async def take_over(self, *, owner: str) -> int:
+        """Every lease becomes free for this replica: for a store only one process uses (SQLite), whose other
+        holders can only be earlier runs of this process. Returns how many were held by others."""
+        async with self._db.write() as conn:
+            result = await conn.execute(update(L).where(L.c.lease_owner.is_not(None), L.c.lease_owner != owner)
+                                        .values(lease_owner=None, lease_until=None))
+        return int(result.rowcount)
 
     async def release(self, *, owner: str) -> None:
         """On a clean shutdown: let other replicas take this one's links at once."""

@@ -88,6 +88,11 @@ def _v7_provider_facts(conn: Connection) -> None:
     schema.provider_facts.create(conn, checkfirst=True)
 
 
+def _v8_replica_heartbeats(conn: Connection) -> None:
+    # Replicas show they are alive (bot/bridge/leases.py); a dead one's leases are free after a few missed beats.
+    schema.replicas.create(conn, checkfirst=True)
+
+
 # Append only: never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (1, _v1_initial),
@@ -97,6 +102,7 @@ MIGRATIONS: list[tuple[int, Callable[[Connection], None]]] = [
     (5, _v5_request_creations),
     (6, _v6_one_live_link_per_request),
     (7, _v7_provider_facts),
+    (8, _v8_replica_heartbeats),
 ]
 
 

@@ -162,3 +162,13 @@ provider_facts = Table(
     Column("value", String(255), nullable=False),
     Column("learned_at", Float, nullable=False),
 )
+
+# Added by migration 8: one row per running replica and the time of its last heartbeat (bot/bridge/leases.py). A
+# lease whose holder has stopped beating is free after a few missed beats, instead of after LEASE_SECONDS.
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("replica_id", String(64), primary_key=True),
+    Column("beat_at", Float, nullable=False),
+    Column("started_at", Float, nullable=False),
+)

@@ -126,9 +126,9 @@ def test_what_happened_in_slack_while_the_bot_was_down_is_caught_up_once(
         slack.post_user_message(CHANNEL, "live after restart", user="U111", thread_ts=thread, ts="1800000000.000400")
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=thread, ts="1800000000.000400",
                                     text="live after restart"), event_id="Ev9")
-        assert bot.drain() == 0  # held
+        assert bot.drain() == 0  # held, and its thread's read asked for first
         result = bot.run(bot.service.catch_up.run())
-        assert (result.links, result.queued, result.failed) == (1, 3, 0)
+        assert (result.links, result.failed) == (1, 0)
         wait_for(lambda: bot.drain() is not None and bot.pending_events() == 0, what="the inbox to empty")
         assert created_contents(cf, request_id) == ["Alice (via Slack): before 0, edited while down",
                                                     "Bob Builder (via Slack): written while down",

@@ -54,15 +54,7 @@ def test_every_message_arrives_once_with_its_latest_content(tmp_path: Path) -> N
         bot.start()
         wait_for(lambda: _healthy(port), timeout=30, what="the bot to start")
 
-        # Link the requests while all is calm.
-        threads: dict[str, str] = {}
-        for n in range(REQUESTS):
-            request_id = cf.add_request(summary=f"request {n}")
-            bot_command(port, slack, f"link {request_id}")
-            wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
-                                                for r in slack.responses), timeout=20, what="the link")
-            threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
-                                       if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
+        threads = link_requests(port, slack, cf, REQUESTS)  # while all is calm
 
         deliveries = SlackDeliveries(url=f"http://127.0.0.1:{port}")
         cf.set_fault_rate(FAULT_RATE, seed=SEED, delay=1.5)
@@ -125,6 +117,19 @@ def bot_command(port: int, slack: FakeSlack, text: str) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
     assert httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers,
                       timeout=10).status_code == 200
+
+
+def link_requests(port: int, slack: FakeSlack, cf: FakeCloudforceOne, count: int) -> dict[str, str]:
+    """Create `count` requests and link each with /request link: request id -> its thread's ts."""
+    threads: dict[str, str] = {}
+    for n in range(count):
+        request_id = cf.add_request(summary=f"request {n}")
+        bot_command(port, slack, f"link {request_id}")
+        wait_for(lambda rid=request_id: any(rid in (r[1].get("text") or "") and "Linked" in r[1]["text"]
+                                            for r in slack.responses), timeout=20, what="the link")
+        threads[request_id] = next(m["ts"] for m in slack.channel_messages(CHANNEL)
+                                   if request_id in m["text"] and m.get("thread_ts", m["ts"]) == m["ts"])
+    return threads
 
 
 def _crash_loop(bot: BotProcess, seed: float, done: threading.Event) -> None:
