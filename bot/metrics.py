@@ -24,6 +24,12 @@ RELAYED = Counter("request_bridge_messages_relayed", "Messages relayed, by direc
 FAILURES = Counter("request_bridge_failures", "Failed relays and polls, by direction and reason",
                    ["direction", "provider", "reason"], registry=REGISTRY)
 
+# cause: "hint" (a change list named the request, bot/bridge/hints.py) or "schedule"; found: "yes" when the
+# poll brought new, edited or deleted messages. Hinted polls that never find anything say the provider's
+# change list does not follow its conversations (the hint then only costs its reads).
+POLLS = Counter("request_bridge_polls", "Scheduled polls of linked requests, by cause and whether they found news",
+                ["provider", "cause", "found"], registry=REGISTRY)
+
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 
 
@@ -38,3 +44,7 @@ def relayed(direction: str, provider: str, kind: str) -> None:
 
 def failed(direction: str, provider: str, exc: BaseException) -> None:
     FAILURES.labels(direction=direction, provider=provider, reason=reason_of(exc)).inc()
+
+
+def polled(provider: str, *, hinted: bool, found: bool) -> None:
+    POLLS.labels(provider=provider, cause="hint" if hinted else "schedule", found="yes" if found else "no").inc()

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # one ever more rarely, and none waits longer than MAX_POLL_INTERVAL_SECONDS while the budget allows.
     poll_interval_seconds: float = Field(default=5.0, gt=0)
     max_poll_interval_seconds: float = Field(default=900.0, gt=0)
+    # How often a provider's list of requests by last change is read, to poll the conversations that moved at
+    # once (bot/bridge/hints.py); 0 turns it off. The polls' guarantee holds either way.
+    change_hint_seconds: float = Field(default=5.0, ge=0)
     # Cloudforce One's `after` filter only sees new messages; edits and deletions of older ones need a
     # full listing, done on every Nth poll of a link.
     reconcile_every_polls: int = Field(default=10, ge=1)

@@ -24,6 +24,7 @@ environment (also read from ./.env):
   PORT / HOST              HTTP listen address                 [3000 / 0.0.0.0]
   POLL_INTERVAL_SECONDS    how often a busy linked request is polled            [5]
   MAX_POLL_INTERVAL_SECONDS  the longest a quiet request waits between polls, budget allowing [900]
+  CHANGE_HINT_SECONDS      how often the list of recently changed requests is read (0: never) [5]
   RECONCILE_EVERY_POLLS    every Nth poll re-reads a whole conversation for edits/deletions [10]
   RETRY_INTERVAL_SECONDS   first retry delay of an undelivered Slack reply (doubles) [15]
   MAX_RETRY_INTERVAL_SECONDS  longest wait between two attempts               [3600]

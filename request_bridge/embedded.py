@@ -96,6 +96,12 @@ class RunningBot:
     def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60.0) -> T:
         return self.thread.run(coro, timeout)
 
+    def tick(self) -> list[int]:
+        """One tick of the poller's clock, the polls it started run to completion: the links it polled."""
+        started = self.run(self.service.poller.poll_due())
+        self.run(self.service.poller.wait_idle())
+        return started
+
     def poll(self, *, full: bool = False) -> dict[int, Any]:
         """One scheduler tick of the poller, run to completion."""
         return self.run(self.service.poller.poll_all(full=full))

@@ -106,6 +106,15 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
     ignore_after = _Listing()
 
     @property
+    def messages_touch_request(self) -> bool:
+        """Whether a message moves its request's `updated` (the spec does not say; off by default)."""
+        return self._records.messages_touch_request
+
+    @messages_touch_request.setter
+    def messages_touch_request(self, on: bool) -> None:
+        self._records.messages_touch_request = on
+
+    @property
     def request_types(self) -> list[str]:
         """What GET .../requests/types lists: the spec's example, until a test sets its own."""
         return self._records.request_types
@@ -308,10 +317,12 @@ class FakeCloudforceOne(LoopbackFake, CallLog, FaultInjection):
             message = self._records.messages[request_id][message_id]
             message["content"] = content
             message["updated"] = self._records.now()
+            self._records.touch(request_id, message["updated"])
 
     def delete_message(self, request_id: str, message_id: int) -> None:
         with self._lock:
             del self._records.messages[request_id][message_id]
+            self._records.touch(request_id, self._records.now())
 
     def messages(self, request_id: str) -> list[dict[str, Any]]:
         """Copies of the request's messages in created order."""

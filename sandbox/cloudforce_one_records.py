@@ -52,6 +52,10 @@ class Records:
         self._next_readable = 1
         # What GET .../requests/types lists: the spec's example, until a test sets its own.
         self.request_types: list[str] = ["Indicators of Compromise", "Victomology"]
+        # Whether a message written, edited or deleted moves its request's `updated` ("Request last updated
+        # time"). The spec does not say; off, the request list sorted by `updated` shows no conversation's
+        # activity, and the bridge must do as well without that hint (bot/bridge/hints.py).
+        self.messages_touch_request = False
         self.listing = Listing()
 
     def list_requests(self, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -149,12 +153,20 @@ class Records:
         if content is not None:  # content is optional in request-message-edit
             message["content"] = content
         message["updated"] = self.now()
+        self.touch(ctx["request_id"], message["updated"])
         return envelope(wire_message(message))
 
     def delete_message(self, ctx: dict[str, Any]) -> dict[str, Any]:
         self.message(ctx["request_id"], ctx["message_id"])
         del self.messages[ctx["request_id"]][ctx["message_id"]]
+        self.touch(ctx["request_id"], self.now())
         return envelope(with_result=False)
+
+    def touch(self, request_id: str, when: datetime) -> None:
+        """A conversation moved: its request's `updated` follows, if these records are set to."""
+        found = self.requests.get(request_id)
+        if self.messages_touch_request and found is not None and when > found["updated"]:
+            found["updated"] = when
 
     def request(self, request_id: str) -> dict[str, Any]:
         found = self.requests.get(request_id)
@@ -219,4 +231,5 @@ class Records:
         }
         self._next_message_id += 1
         self.messages[request_id][message["id"]] = message
+        self.touch(request_id, stamp)
         return message

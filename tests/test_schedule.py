@@ -15,6 +15,7 @@ from bot.bridge.schedule import (
     lag,
     pace,
     pick,
+    poll_rate,
     shortest,
     silence,
 )
@@ -98,3 +99,18 @@ def test_a_link_past_the_staleness_bound_goes_before_busy_ones() -> None:
 def test_lag_is_how_late_the_latest_link_is() -> None:
     assert lag([Candidate(1, NOW - 20, 5), Candidate(2, NOW - 100, 60), Candidate(3, None, 5)], now=NOW) == 40
     assert lag([Candidate(1, NOW - 1, 5)], now=NOW) == 0.0
+
+
+def test_a_hinted_link_is_due_at_once_after_the_starved_ones_and_before_the_merely_overdue() -> None:
+    busy = Candidate(1, last_polled=NOW - 50, interval=5)  # 10 intervals late
+    hinted = Candidate(2, last_polled=NOW - 1, interval=900, hinted=True)  # polled a second ago, but it moved
+    starved = Candidate(3, last_polled=NOW - 1000, interval=900)
+    assert pick([busy, hinted, starved], now=NOW, slots=2, stale=900) == [starved, hinted]
+    assert lag([hinted], now=NOW) == 0.0  # a hint is not lateness
+
+
+def test_the_pace_plans_with_what_a_poll_really_costs_and_what_writes_and_hints_leave() -> None:
+    assert poll_rate(3.6, calls_per_poll=1.0) == 3.6
+    assert poll_rate(3.6, calls_per_poll=1.2) == pytest.approx(3.0)
+    assert poll_rate(3.6, calls_per_poll=1.2, writes_per_second=0.6, hints_per_second=0.6) == pytest.approx(2.0)
+    assert poll_rate(1.0, calls_per_poll=1.1, writes_per_second=2.0) == 0.0

@@ -170,6 +170,7 @@ class Linker:
             return error_reply(exc, doing=doing)
         await self._store.links.activate(link.id, thread_ts or ts, linked_ts=ts if thread_ts else None)
         await self._leases.hold(link.id)  # this replica back-fills the new link
+        self._poller.refresh()  # and its tick schedules it from now on
         log.info("linked", extra={"link_id": link.id, "provider": provider.name, "request_id": request_id,
                                   "channel": channel})
         try:
@@ -191,6 +192,7 @@ class Linker:
             return f":no_entry: {denied}"
         async with self._locks(link.id):
             await self._store.links.unlink(link.id)
+        self._poller.refresh()
         if link.thread_ts:
             try:
                 await self._slack.post(channel=channel, thread_ts=link.thread_ts,

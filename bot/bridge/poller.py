@@ -19,13 +19,15 @@ from bot import metrics
 from bot.bridge import schedule
 from bot.bridge.batch_hints import BatchHints
 from bot.bridge.facts import LearnedFacts
+from bot.bridge.hints import ChangeHints, stamp
 from bot.bridge.leases import Leases
 from bot.bridge.locks import LinkLocks
 from bot.bridge.mirror import SlackMirror, is_part_key
 from bot.bridge.notifications import mention_for
-from bot.budget.ledger import Budget, BudgetShort, polling
+from bot.bridge.poll_costs import PollCosts, Totals
+from bot.budget.ledger import Budget, BudgetShort, Priority, polling
 from bot.errors import BridgeError, NotFound
-from bot.models import Link, MappedMessage, MessageState, Origin
+from bot.models import Link, LinkState, MappedMessage, MessageState, Origin
 from bot.providers.base import Provider, ProviderMessage, SupportsDelete
 from bot.settings import Settings
 from bot.slack.gateway import SlackGateway
@@ -55,13 +57,38 @@ def later_cursor(current: str | None, candidate: str | None) -> str | None:
     return candidate if parse(candidate) > parse(current) else current
 
 
+def last_activity(messages: list[ProviderMessage], *, new: set[str], first: bool, now: float,
+                  changed: bool) -> float | None:
+    """When the conversation last moved, as far as this poll can tell (None: no news).
+
+    The time the other side wrote, on the provider's clock (never later than ours), not the time the poll
+    noticed: a conversation back-filled on linking, or found late, is as quiet as its messages say. With no
+    activity known yet, the newest message of all counts; with none at all, the link itself (just made).
+    """
+    written = [m.created or m.updated for m in messages if m.id in new or first]
+    stamps = [stamp(w) for w in written if w]
+    if stamps:
+        return min(now, max(s.timestamp() for s in stamps))
+    return now if changed or first else None
+
+
 class Poller:
     def __init__(self, *, store: Store, providers: Mapping[str, Provider], slack: SlackGateway,
                  locks: LinkLocks, settings: Settings, leases: Leases, budget: Budget) -> None:
         self._leases = leases
         self._budget = budget
         self._bounds = schedule.Bounds(active=settings.poll_interval_seconds, stale=settings.max_poll_interval_seconds)
-        self._pace: dict[str, tuple[float, float]] = {}  # each provider's pace (bot/bridge/schedule.py), and when
+        self._pace: dict[str, float] = {}  # each provider's pace (bot/bridge/schedule.py)
+        self._costs = {name: PollCosts(reconcile_every_polls=settings.reconcile_every_polls) for name in providers}
+        self._polls: dict[str, int] = {}  # polls done per provider, for the costs
+        self._hints = ChangeHints(providers, every=settings.change_hint_seconds, clock=time.time)
+        self._hinted: dict[int, float] = {}  # link id -> when a change list last named its request
+        # The active links by provider, read from the store every REPACE_SECONDS (and each one again after
+        # its poll), not on every tick: at 1,000 links that read was most of an idle bot's CPU.
+        self._links: dict[str, dict[int, Link]] = {}
+        self._read_at = self._paced_at = -math.inf
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._gate = asyncio.Semaphore(4)
         self._store = store
         self._providers = providers
         self._slack = slack
@@ -69,51 +96,106 @@ class Poller:
         self._locks = locks
         self._settings = settings
         self._busy = asyncio.Lock()
-        self._hints = BatchHints(every=settings.poll_interval_seconds)
+        self._batch = BatchHints(every=settings.poll_interval_seconds)
         self._facts = LearnedFacts(store)
 
     async def wait_idle(self) -> None:
         """Return once no poll is running (used on shutdown, before the store closes)."""
+        while self._running:
+            await asyncio.gather(*self._running.values(), return_exceptions=True)
         async with self._busy:
             return
 
-    async def poll_due(self) -> dict[int, PollResult | BridgeError]:
-        """The scheduler's tick: poll the links that are due (bot/bridge/schedule.py), most overdue first, as many as
-        the provider's budget has room for; the rest wait for a later tick."""
+    def refresh(self) -> None:
+        """Read the links from the store on the next tick (a link was made or changed in this process)."""
+        self._read_at = -math.inf
+
+    async def poll_due(self) -> list[int]:
+        """The scheduler's tick: start polls of the links that are due (bot/bridge/schedule.py), most overdue
+        first, as many as the provider's budget has room for; the rest wait for a later tick. Returns the
+        links whose polls it started, at once: the polls run on, so a slow one never makes the clock skip
+        ticks (`wait_idle` waits for them)."""
         await self._leases.look_around()
         now = time.time()
-        by_provider: dict[str, list[Link]] = {}
-        for link in await self._store.links.active():
-            if link.thread_ts is not None and link.provider in self._providers:
-                by_provider.setdefault(link.provider, []).append(link)
-        chosen: list[Link] = []
-        for name, links in by_provider.items():
-            if now - self._pace.get(name, (0.0, -math.inf))[1] >= schedule.REPACE_SECONDS:
-                # Silences as they will be halfway to the next working-out, so a young one does not set a
-                # pace for the next 10 s that only fitted its first second.
-                quiet = [self._silence(link, now + schedule.REPACE_SECONDS / 2) for link in links]
-                self._pace[name] = (schedule.pace(quiet, polls_per_second=self._budget.per_second(name),
-                                                  bounds=self._bounds), now)
+        if now - self._read_at >= schedule.REPACE_SECONDS:
+            await self._reread(now)
+        started: list[int] = []
+        for name, links in self._links.items():
+            if not links:
+                continue  # nothing linked: no poll, and no change list to read
+            for request_id in await self._hints.moved(name):
+                for link in links.values():
+                    if link.request_id == request_id:
+                        self._hinted[link.id] = now
             # A provider that says in one call which requests have news: those now, the rest at the
             # staleness bound (bot/bridge/batch_hints.py).
-            hinted = await self._hints.hinted(name, self._providers[name], [link.request_id for link in links], now=now)
-            candidates = {link.id: self._candidate(link, now) if hinted is None else schedule.Candidate(
-                link.id, link.last_polled_at, HINTED_INTERVAL if link.request_id in hinted else self._bounds.stale)
-                for link in links}
+            batch = await self._batch.hinted(name, self._providers[name],
+                                             [link.request_id for link in links.values()], now=now)
+            candidates = {link_id: self._candidate(link, now) if batch is None else schedule.Candidate(
+                link_id, link.last_polled_at, HINTED_INTERVAL if link.request_id in batch else self._bounds.stale)
+                for link_id, link in links.items()}
             self._budget.record_lag(name, schedule.lag(candidates.values(), now=now))
-            mine = [candidates[link.id] for link in links if not self._leases.held_elsewhere(link, now)]
+            mine = [candidates[link.id] for link in links.values()
+                    if link.id not in self._running and not self._leases.held_elsewhere(link, now)]
             if not any(c.due_at <= now for c in mine):
                 continue
-            slots = int(min(len(mine), await self._budget.spare(name)))
-            picked = {c.link_id for c in schedule.pick(mine, now=now, slots=slots, stale=self._bounds.stale)}
-            chosen += [link for link in links if link.id in picked]
-        return await self._poll_links(chosen, full=False)
+            running = sum(1 for link_id in self._running if link_id in links)
+            slots = int(min(len(mine), await self._budget.spare(name) - running))
+            for chosen in schedule.pick(mine, now=now, slots=slots, stale=self._bounds.stale):
+                self._running[chosen.link_id] = asyncio.create_task(self._poll_due_link(links[chosen.link_id]))
+                started.append(chosen.link_id)
+        return started
+
+    async def _reread(self, now: float) -> None:
+        by_provider: dict[str, dict[int, Link]] = {name: {} for name in self._providers}
+        for link in await self._store.links.active():
+            if link.thread_ts is not None and link.provider in self._providers:
+                by_provider[link.provider][link.id] = link
+        self._links, self._read_at = by_provider, now
+        known = {link_id for links in by_provider.values() for link_id in links}
+        self._hinted = {link_id: at for link_id, at in self._hinted.items() if link_id in known}
+        if now - self._paced_at < schedule.REPACE_SECONDS:
+            return  # re-read early for a new or removed link: the pace stands
+        self._paced_at = now
+        for name, links in by_provider.items():
+            costs = self._costs[name]
+            costs.update(Totals(at=now, writes=self._budget.spent(name, Priority.WRITE),
+                                poll_calls=self._budget.spent(name, Priority.POLL), polls=self._polls.get(name, 0),
+                                hint_calls=self._hints.calls.get(name, 0)))
+            rate = schedule.poll_rate(self._budget.per_second(name), calls_per_poll=costs.calls_per_poll,
+                                      writes_per_second=costs.writes_per_second,
+                                      hints_per_second=self._hints.per_second(name))
+            # Silences as they will be halfway to the next working-out, so a young one does not set a
+            # pace for the next 10 s that only fitted its first second.
+            quiet = [self._silence(link, now + schedule.REPACE_SECONDS / 2) for link in links.values()]
+            self._pace[name] = schedule.pace(quiet, polls_per_second=rate, bounds=self._bounds)
+
+    async def _poll_due_link(self, link: Link) -> None:
+        started = time.time()
+        try:
+            outcome = await self._poll_one(link, full=False)
+            hinted = self._hinted.get(link.id, math.inf) <= started
+            if hinted and not isinstance(outcome, BudgetShort):  # a poll the budget skipped keeps its hint
+                del self._hinted[link.id]
+            if isinstance(outcome, PollResult):
+                self._polls[link.provider] = self._polls.get(link.provider, 0) + 1
+                metrics.polled(link.provider, hinted=hinted,
+                               found=bool(outcome.posted or outcome.edited or outcome.deleted))
+            fresh = await self._store.links.get(link.id)
+            links = self._links.get(link.provider, {})
+            if fresh is None or fresh.state != LinkState.ACTIVE:
+                links.pop(link.id, None)
+            elif link.id in links:
+                links[link.id] = fresh
+        finally:
+            self._running.pop(link.id, None)
 
     def _candidate(self, link: Link, now: float) -> schedule.Candidate:
-        return schedule.Candidate(link.id, link.last_polled_at, self._interval(link, now))
+        return schedule.Candidate(link.id, link.last_polled_at, self._interval(link, now),
+                                  hinted=link.id in self._hinted)
 
     def _interval(self, link: Link, now: float, *, active: bool = False) -> float:
-        speed = self._pace.get(link.provider, (0.0, 0.0))[0]
+        speed = self._pace.get(link.provider, 0.0)
         return schedule.interval(self._silence(link, now, active=active), pace=speed, bounds=self._bounds)
 
     @staticmethod
@@ -125,40 +207,36 @@ class Poller:
         """Poll every active link once now, due or not (a few at a time); one failing link does not stop the
         others. `full` re-reads whole conversations now (edits and deletions) instead of on every Nth poll.
         """
-        return await self._poll_links(await self._store.links.active(), full=full)
-
-    async def _poll_links(self, links: list[Link], *, full: bool) -> dict[int, PollResult | BridgeError]:
-        gate = asyncio.Semaphore(4)
-        results: dict[int, PollResult | BridgeError] = {}
-
-        async def one(link: Link) -> None:
-            if not await self._leases.hold(link.id):
-                return  # another replica polls this link
-            async with gate, self._locks(link.id):
-                try:
-                    with polling():  # polls give way to Slack-driven writes in the request budget
-                        results[link.id] = await self.poll_link(link.id, full=full)
-                except BudgetShort as exc:
-                    results[link.id] = exc  # skipped: a later tick polls it when the budget has room
-                    log.debug("poll skipped: request budget short", extra={"link_id": link.id})
-                except BridgeError as exc:
-                    results[link.id] = exc
-                    metrics.failed("to_slack", link.provider, exc)
-                    log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
-                except Exception as exc:  # a bug must not stop the other links' polls
-                    results[link.id] = BridgeError(f"unexpected {type(exc).__name__}")
-                    metrics.failed("to_slack", link.provider, exc)
-                    log.exception("poll crashed", extra={"link_id": link.id})
-
+        links = await self._store.links.active()
         async with self._busy:
-            await asyncio.gather(*(one(link) for link in links))
-        return results
+            outcomes = await asyncio.gather(*(self._poll_one(link, full=full) for link in links))
+        return {link.id: outcome for link, outcome in zip(links, outcomes, strict=True) if outcome is not None}
+
+    async def _poll_one(self, link: Link, *, full: bool) -> PollResult | BridgeError | None:
+        """One link's poll, under its lock; None when another replica holds it."""
+        if not await self._leases.hold(link.id):
+            return None  # another replica polls this link
+        async with self._gate, self._locks(link.id):
+            try:
+                with polling():  # polls give way to Slack-driven writes in the request budget
+                    return await self.poll_link(link.id, full=full)
+            except BudgetShort as exc:
+                log.debug("poll skipped: request budget short", extra={"link_id": link.id})
+                return exc  # skipped: a later tick polls it when the budget has room
+            except BridgeError as exc:
+                metrics.failed("to_slack", link.provider, exc)
+                log.warning("poll failed", extra={"link_id": link.id, "error": str(exc)})
+                return exc
+            except Exception as exc:  # a bug must not stop the other links' polls
+                metrics.failed("to_slack", link.provider, exc)
+                log.exception("poll crashed", extra={"link_id": link.id})
+                return BridgeError(f"unexpected {type(exc).__name__}")
 
     async def poll_link(self, link_id: int, *, full: bool = False) -> PollResult:
         """Poll one link. The caller holds the link's lock."""
         link = await self._store.links.get(link_id)
         result = PollResult()
-        if link is None or link.thread_ts is None:
+        if link is None or link.thread_ts is None or link.state != LinkState.ACTIVE:
             return result
         provider = self._providers[link.provider]
         result.full = full or link.poll_cursor is None or (link.polls + 1) % self._settings.reconcile_every_polls == 0
@@ -186,6 +264,7 @@ class Poller:
         # of one of our retried messages is removed, never echoed.
         retried = {r.content.strip() for r in rows if r.origin == Origin.SLACK and r.attempts > 1}
         cursor = link.poll_cursor
+        posted_ids: set[str] = set()
         for message in messages:
             known = by_id.get(message.id)
             if known is None:
@@ -203,6 +282,7 @@ class Poller:
                         author=message.author, author_role=message.role, provider_created=message.created)
                     await self._post(fresh, link, provider)
                     result.posted += 1
+                    posted_ids.add(message.id)
             elif known.origin == Origin.PROVIDER and known.state == MessageState.POSTED \
                     and known.content != message.content:
                 await self._mirror_edit(known, message, link, provider)
@@ -218,11 +298,12 @@ class Poller:
                     await self._mirror_delete(row, link, provider)
                     result.deleted += 1
         status = await self._announce_status(link, provider) if result.full else None
-        active = bool(result.posted or result.edited or result.deleted)
         now = time.time()
-        await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, active=active,
-                                      next_poll_at=now + self._interval(link, now, active=active))
-        self._hints.polled(link.provider, link.request_id)
+        activity = last_activity(messages, new=posted_ids, first=link.last_activity_at is None, now=now,
+                                 changed=bool(result.edited or result.deleted))
+        await self._store.links.record_poll(link.id, cursor=cursor, request_status=status, activity_at=activity,
+                                      next_poll_at=now + self._interval(link, now, active=activity is not None))
+        self._batch.polled(link.provider, link.request_id)
         await self._facts.keep(link.provider, provider)
         if result.posted or result.edited or result.deleted or result.adopted:
             log.info("poll", extra={"link_id": link.id, "posted": result.posted, "edited": result.edited,

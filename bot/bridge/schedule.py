@@ -98,19 +98,28 @@ def pace(silences: Sequence[float], *, polls_per_second: float, bounds: Bounds) 
     return _NEVER
 
 
+def poll_rate(calls_per_second: float, *, calls_per_poll: float, writes_per_second: float = 0.0,
+              hints_per_second: float = 0.0) -> float:
+    """Polls per second the budget pays for: what writes and change-list reads leave, divided by what a poll
+    really costs (a full read every RECONCILE_EVERY_POLLS-th poll adds a status read, long lists add pages)."""
+    left = max(0.0, calls_per_second - writes_per_second - hints_per_second)
+    return left / max(1.0, calls_per_poll)
+
+
 @dataclass(frozen=True)
 class Candidate:
     link_id: int
     last_polled: float | None  # None: never polled, due at once
     interval: float
+    hinted: bool = False  # a change list says the conversation moved: due at once (bot/bridge/hints.py)
 
     @property
     def due_at(self) -> float:
-        return -_NEVER if self.last_polled is None else self.last_polled + self.interval
+        return -_NEVER if self.last_polled is None or self.hinted else self.last_polled + self.interval
 
     def overdue(self, now: float) -> float:
         """How many of its own intervals the link has waited (1 = just due)."""
-        return _NEVER if self.last_polled is None else (now - self.last_polled) / self.interval
+        return _NEVER if self.last_polled is None or self.hinted else (now - self.last_polled) / self.interval
 
 
 def pick(candidates: Iterable[Candidate], *, now: float, slots: int, stale: float) -> list[Candidate]:
@@ -127,5 +136,5 @@ def pick(candidates: Iterable[Candidate], *, now: float, slots: int, stale: floa
 
 def lag(candidates: Iterable[Candidate], *, now: float) -> float:
     """Seconds the most overdue link has waited past its due time (0 when none is late)."""
-    late = [now - c.due_at for c in candidates if c.last_polled is not None]
+    late = [now - c.last_polled - c.interval for c in candidates if c.last_polled is not None]
     return max([0.0, *late])

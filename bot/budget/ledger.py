@@ -77,6 +77,7 @@ class Budget:
         self._max_wait = {Priority.WRITE: max_write_wait, Priority.POLL: max_poll_wait}
         self._rows: dict[str, dict[str, Any]] = {}  # the last state seen of each bucket, for snapshot()
         self._lag: dict[str, float] = {}
+        self._spent: dict[tuple[str, Priority], float] = {}  # calls taken by this process, for the poller's pace
 
     async def start(self, providers: Iterable[str] | None = None) -> None:
         """Create or update the bucket of each provider in use (all configured limits by default)."""
@@ -104,6 +105,7 @@ class Budget:
             taken = await self._store.budgets.take(provider, cost=cost, floor=floor, now=now)
             if taken is not None:
                 self._rows[provider] = taken
+                self._spent[provider, priority] = self._spent.get((provider, priority), 0.0) + cost
                 return
             row = await self._load(provider)
             wait = self._wait(row, cost=cost, floor=floor, now=now)
@@ -141,6 +143,10 @@ class Budget:
     def _reserve(self, provider: str) -> float:
         row = self._rows.get(provider)
         return reserve(float(row["capacity"])) if row is not None else self._limits[provider].reserve
+
+    def spent(self, provider: str, priority: Priority) -> float:
+        """Calls this process has taken from `provider`'s budget at this priority since it started."""
+        return self._spent.get((provider, priority), 0.0)
 
     def per_second(self, provider: str) -> float:
         """The provider's current pace (as configured, or lowered by its Ratelimit-Policy)."""

@@ -136,6 +136,26 @@ class SupportsLiveCheck(Protocol):
 
 
 @dataclass(frozen=True)
+class RequestChange:
+    """A request as a provider's change list shows it: its id and when it last changed (the provider's clock)."""
+
+    request_id: str
+    updated: str  # RFC 3339
+
+
+@runtime_checkable
+class SupportsChangeList(Protocol):
+    """Providers that list their requests by last change, newest first. A cheap hint of which conversations
+    moved (bot/bridge/hints.py); polls still guarantee that nothing is missed when it says nothing."""
+
+    change_page_size: int
+
+    async def recently_changed(self, *, page: int) -> list[RequestChange]:
+        """Page `page` (from 1) of the requests, most recently changed first."""
+        ...
+
+
+@dataclass(frozen=True)
 class NewRequest:
     """What a person fills in to open a request; None leaves the choice to the provider's default."""
 

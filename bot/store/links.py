@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import AlreadyLinked
@@ -155,7 +155,7 @@ class LinkRows:
                     L.c.channel_id == select(L.c.channel_id).where(L.c.id == link_id).scalar_subquery(),
                     L.c.thread_ts == thread_ts, L.c.state == LinkState.UNLINKED).values(thread_ts=None))
             await conn.execute(update(L).where(L.c.id == link_id).values(
-                thread_ts=thread_ts, state=LinkState.ACTIVE, last_activity_at=time.time(), linked_ts=linked_ts))
+                thread_ts=thread_ts, state=LinkState.ACTIVE, linked_ts=linked_ts))
 
     async def set_request_details(self, link_id: int, *, title: str | None, request_status: str | None) -> None:
         """What the provider says of a queued link's request, read when its turn came."""
@@ -210,12 +210,16 @@ class LinkRows:
             await conn.execute(update(L).where(L.c.lease_owner == owner).values(lease_owner=None, lease_until=None))
 
     async def record_poll(self, link_id: int, *, cursor: str | None, request_status: str | None = None,
-                          active: bool = False, next_poll_at: float | None = None) -> None:
-        """After a poll; `active`: it found something new, so the conversation counts as busy again."""
+                          activity_at: float | None = None, active: bool = False,
+                          next_poll_at: float | None = None) -> None:
+        """After a poll. `activity_at`: when the newest message it found was written, which moves the
+        conversation's last activity forward (never back); `active`: it found something new (now, then)."""
         now = time.time()
         values: dict[str, Any] = {"polls": L.c.polls + 1, "last_polled_at": now}
-        if active:
-            values["last_activity_at"] = now
+        moved = now if active and activity_at is None else activity_at
+        if moved is not None:
+            values["last_activity_at"] = case((L.c.last_activity_at.is_(None), moved),
+                                              (L.c.last_activity_at < moved, moved), else_=L.c.last_activity_at)
         if next_poll_at is not None:
             values["next_poll_at"] = next_poll_at
         if cursor is not None:

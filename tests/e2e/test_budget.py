@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import metrics
 from sandbox.cloudforce_one import FakeCloudforceOne
 from sandbox.slack import FakeSlack
 from tests import events
@@ -93,8 +95,8 @@ def test_the_tick_polls_only_links_that_are_due(make_bot: Any, slack: FakeSlack,
     bot = make_bot(poll_interval_seconds=60)
     request_id, _ = link_request(bot, slack, cf)  # linking polled it (the back-fill) a moment ago
     cf.clear_calls()
-    assert bot.run(bot.service.poller.poll_due()) == {}
-    assert cf.calls == []
+    assert bot.tick() == []
+    assert [c for c in cf.calls if request_id in c["path"]] == []  # only the change list was read
     assert list(bot.poll()) == [1]  # a forced sweep still polls every link
 
 
@@ -125,3 +127,35 @@ def test_two_replicas_spend_from_one_budget(slack: FakeSlack, cf: FakeCloudforce
         finally:
             two.stop()
             one.stop()
+
+
+# A change list read on every tick (1e-9 s apart), or never.
+@pytest.mark.parametrize("hints, touched", [(1e-9, True), (0.0, True), (1e-9, False)])
+def test_a_change_list_brings_a_quiet_links_poll_forward_and_never_replaces_it(
+        make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne, hints: float, touched: bool) -> None:
+    cf.messages_touch_request = touched  # whether the provider's `updated` follows its conversations
+    bot = make_bot(poll_interval_seconds=60, change_hint_seconds=hints)
+    request_id, thread = link_request(bot, slack, cf)
+    assert bot.tick() == []  # not due (the back-fill just polled it); the list read
+    cf.add_message(request_id, author="ana@cloudflare.com", content="an answer")
+    found = {"provider": "cloudforce-one", "cause": "hint", "found": "yes"}
+    before = metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0
+    started = bot.tick()
+    hinted = hints > 0 and touched
+    assert started == ([1] if hinted else [])
+    assert (metrics.REGISTRY.get_sample_value("request_bridge_polls_total", found) or 0.0) == before + hinted
+    assert any(t.endswith("an answer") for t in thread_texts(slack, thread)) == hinted
+    bot.poll()  # the polls' own schedule still brings it, hint or not
+    assert thread_texts(slack, thread)[-1].endswith("an answer")
+
+
+def test_a_backfilled_conversation_is_as_quiet_as_its_messages_not_busy_because_it_was_just_linked(
+        make_bot: Any, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
+    bot = make_bot()
+    request_id = cf.add_request(created=datetime.now(UTC) - timedelta(days=20))
+    answered = datetime.now(UTC) - timedelta(days=19)
+    cf.add_message(request_id, content="an old answer", created=answered)
+    bot.command(f"link {request_id}", response_url=slack.response_url("link"))
+    wait_for(lambda: slack.responses, what="the link command's answer")
+    link = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="cloudforce-one", request_id=request_id))
+    assert link is not None and link.last_activity_at == pytest.approx(answered.timestamp())

@@ -40,10 +40,10 @@ def test_one_batch_call_picks_the_cases_with_news(slack: FakeSlack, cf: FakeClou
             found = bot.run(bot.service.store.links.find(channel_id=CHANNEL, provider="huawei", request_id=request_id))
             assert found is not None and found.thread_ts
             linked.append((request_id, found.thread_ts))
-        bot.run(bot.service.poller.poll_due())  # the first batch call has no cursor: every case is read once
+        bot.tick()  # the first batch call has no cursor: every case is read once
         world.fake.clear_calls()
         world.other_side_writes(linked[2][0], "news on one case")
-        bot.run(bot.service.poller.poll_due())
+        bot.tick()
         batch, *rest = [c["path"] for c in world.fake.calls]
         assert batch.endswith("/cases/instant-messages")  # one batch call, then only the case with news
         assert rest and all(f"/{linked[2][0]}" in path for path in rest)

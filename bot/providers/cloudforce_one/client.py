@@ -22,7 +22,15 @@ from bot.errors import (
     Unavailable,
 )
 from bot.http import RetryPolicy, send
-from bot.providers.base import Finding, NewRequest, ProviderMessage, RequestInfo, RequestOptions, SlackContext
+from bot.providers.base import (
+    Finding,
+    NewRequest,
+    ProviderMessage,
+    RequestChange,
+    RequestInfo,
+    RequestOptions,
+    SlackContext,
+)
 from bot.providers.cloudforce_one import assumptions, paging
 from bot.providers.cloudforce_one.models import (
     Envelope,
@@ -170,6 +178,25 @@ class CloudforceOne:
         if not isinstance(result or [], list):
             raise Unavailable("garbled message list", provider=self.display_name)
         return [self._message(raw) for raw in result or []]
+
+    change_page_size = PER_PAGE
+
+    async def recently_changed(self, *, page: int) -> list[RequestChange]:
+        """List Requests sorted by `updated`, newest first: one call for the 50 requests that moved last.
+
+        `page` counts from 1; the page sent follows the base the message lists learned (paging.py). Until it
+        is known only the first page is read (page 0, which a 1-based server reads as 1)."""
+        if self.paging.base is None and page > 1:
+            return []
+        number = (self.paging.base or 0) + page - 1
+        result = await self._call("POST", f"/accounts/{self._account}/cloudforce-one/requests",
+                                  json={"page": number, "per_page": PER_PAGE, "sort_by": "updated",
+                                        "sort_order": "desc"})
+        try:
+            items = TypeAdapter(list[RequestItem]).validate_python(result or [])
+        except ValidationError:
+            raise Unavailable("garbled request list", provider=self.display_name) from None
+        return [RequestChange(request_id=item.id, updated=item.updated) for item in items if item.updated]
 
     def cursor_of(self, message: ProviderMessage) -> str | None:
         return message.created or message.updated
