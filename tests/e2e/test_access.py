@@ -100,15 +100,17 @@ def test_an_oversized_provider_answer_is_refused_unread() -> None:
 def test_one_busy_thread_does_not_hold_up_another(bot: RunningBot, slack: FakeSlack, cf: FakeCloudforceOne) -> None:
     busy, busy_thread = link_request(bot, slack, cf)
     quiet, quiet_thread = link_request(bot, slack, cf)
-    cf.fail_next("create_message", "slow", count=1000, delay=0.05)  # every create takes 50 ms
-    for n in range(60):
+    # Twenty creates at half a second each keep the busy thread at work for 10 s: far longer than posting the
+    # events takes on any machine, so the quiet reply always arrives while the flood is still going.
+    cf.fail_next("create_message", "slow", count=1000, delay=0.5)
+    for n in range(20):
         bot.post_event(events.reply(channel=CHANNEL, thread_ts=busy_thread, ts=f"18000001{n:02d}.000100",
                                     text=f"flood {n}"), event_id=f"EvF{n}")
     bot.post_event(events.reply(channel=CHANNEL, thread_ts=quiet_thread, ts="1800000300.000100", text="urgent"),
                    event_id="EvQ")
     wait_for(lambda: created_contents(cf, quiet), timeout=20, what="the quiet thread's reply")
-    assert len(created_contents(cf, busy)) < 60  # it did not wait for the flood to finish
-    wait_for(lambda: bot.drain() is not None and len(created_contents(cf, busy)) == 60, timeout=30,
+    assert len(created_contents(cf, busy)) < 20  # it did not wait for the flood to finish
+    wait_for(lambda: bot.drain() is not None and len(created_contents(cf, busy)) == 20, timeout=60,
              what="the flood")
 
 
