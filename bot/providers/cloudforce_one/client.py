@@ -8,7 +8,6 @@ POST .../requests/new, GET .../requests/types and GET .../requests/constants (20
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -41,13 +40,11 @@ from bot.providers.cloudforce_one.models import (
     RequestItem,
 )
 from bot.providers.errors import error_for_status, garbled
+from bot.providers.ids import canonical_uuid
 from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
 
-# A UUID in its canonical 36-character form. The id goes into a URL path and httpx resolves `../`,
-# so anything else could point the bot's credentials at another endpoint.
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PER_PAGE = 50
 MAX_PAGES = 200
 # `after` is a strict "created after"; re-reading a few seconds back covers clock ties, and known ids
@@ -91,8 +88,8 @@ class CloudforceOne:
         self.paging = paging.Paging()
 
     def validate_request_id(self, raw: str) -> str:
-        candidate = raw.strip().lower()
-        if len(candidate) > 36 or not _UUID.match(candidate):
+        candidate = canonical_uuid(raw)
+        if candidate is None:
             shown = raw if len(raw) <= 40 else raw[:40] + "…"
             raise InvalidInput(
                 f"`{shown}` is not a Cloudforce One request id. Use the request's UUID, "

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.errors import ConfigError
 from bot.http import build_client
-from bot.providers.jitsudo.client import JITSudo, auth_headers, canonical_uuid
+from bot.providers.ids import canonical_uuid
+from bot.providers.jitsudo.client import JITSudo, auth_headers
 from bot.providers.jitsudo.settings import JITSudoSettings
 from bot.providers.plugin import BuildContext, ProviderPlugin, ProviderSettings
 

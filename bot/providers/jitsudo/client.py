@@ -12,7 +12,6 @@ bearer JWT) and X-Tenant-ID, which must name the credential's tenant (else 403 t
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from bot.errors import (
 from bot.http import RetryPolicy, retry_after_seconds, send
 from bot.providers.base import Finding, ProviderMessage, RequestInfo, SlackContext
 from bot.providers.errors import DEFAULT_RETRY_AFTER, error_for_status, garbled
+from bot.providers.ids import canonical_uuid
 from bot.providers.jitsudo import assumptions
 from bot.providers.jitsudo.models import (
     AccessRequest,
@@ -48,9 +48,6 @@ from bot.text.formats import TextFormat
 
 log = logging.getLogger(__name__)
 
-# A UUID in its canonical 36-character form. The id goes into a URL path and httpx resolves `../`,
-# so anything else could point the bot's credentials at another endpoint.
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 PAGE_LIMIT = 250  # the spec's maximum for `limit`
 MAX_PAGES = 200
 # The list call has no "created after" filter: every poll reads the whole conversation and keeps what is
@@ -59,11 +56,6 @@ CURSOR_OVERLAP = timedelta(seconds=5)
 # How `author_type` is shown in Slack beside the author; a plain user gets no label.
 ROLES: dict[str, str | None] = {"user": None, "approver": "approver", "ai": "AI", "system": "system"}
 TENANT_MISMATCH = "tenant_mismatch"
-
-
-def canonical_uuid(raw: str) -> str | None:
-    candidate = raw.strip().lower()
-    return candidate if len(candidate) == 36 and _UUID.match(candidate) else None
 
 
 def auth_headers(*, api_key: str | None, bearer_token: str | None, tenant_id: str) -> dict[str, str]:
